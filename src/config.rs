@@ -1,0 +1,174 @@
+//! The command line (clap): every flag also reads an environment variable `PISTREAM_*`. A bad value
+//! gets clap's one-line message naming the flag and exit status 2. Tests and benchmarks rely on these
+//! names: keep them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// pistream: a camera web server — live MJPEG video, photos, a gallery and markdown pages.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "pistream", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// List the compiled-in camera backends and the devices each can open.
+    Cameras,
+    /// Theme tools.
+    Theme {
+        #[command(subcommand)]
+        command: ThemeCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ThemeCommand {
+    /// Write the built-in default theme to DIR as a starting point for your own.
+    Init {
+        /// Where to write the theme (must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+/// How the watcher learns of file changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchMode {
+    /// Native file system events (inotify on Linux).
+    Native,
+    /// Poll every second: for file systems that send no events (some network and FUSE mounts).
+    Poll,
+    /// Do not watch: the site is read once at start.
+    Off,
+}
+
+/// Everything `pistream` (serving) is told.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on. Use 0.0.0.0:8080 to let other machines in.
+    #[arg(long, env = "PISTREAM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Camera backend (see `pistream cameras`).
+    #[arg(long, env = "PISTREAM_CAMERA", default_value = "mock")]
+    pub camera: String,
+
+    /// Device to open: a V4L2 path such as /dev/video0 (also /dev/v4l/by-id/...), a camera index on Windows.
+    #[arg(long, env = "PISTREAM_DEVICE")]
+    pub device: Option<String>,
+
+    /// What the replay camera plays: a folder of JPEGs or a recorded .mjpeg file.
+    #[arg(long, env = "PISTREAM_SOURCE")]
+    pub source: Option<PathBuf>,
+
+    /// Frame width asked of the camera.
+    #[arg(long, env = "PISTREAM_WIDTH", default_value_t = 640, value_parser = clap::value_parser!(u32).range(16..=7680))]
+    pub width: u32,
+
+    /// Frame height asked of the camera.
+    #[arg(long, env = "PISTREAM_HEIGHT", default_value_t = 480, value_parser = clap::value_parser!(u32).range(16..=4320))]
+    pub height: u32,
+
+    /// Frames per second asked of the camera.
+    #[arg(long, env = "PISTREAM_FPS", default_value_t = 30.0, value_parser = parse_fps)]
+    pub fps: f64,
+
+    /// JPEG quality (1-100) of the frames pistream encodes.
+    #[arg(long, env = "PISTREAM_QUALITY", default_value_t = 80, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: u8,
+
+    /// Folder photos are saved in and the gallery shows.
+    #[arg(long, env = "PISTREAM_PIC", default_value = "./pic")]
+    pub pic: PathBuf,
+
+    /// Folder of markdown pages.
+    #[arg(long, env = "PISTREAM_CONTENT", default_value = "./content")]
+    pub content: PathBuf,
+
+    /// Theme folder overriding the built-in theme file by file.
+    #[arg(long, env = "PISTREAM_THEME")]
+    pub theme: Option<PathBuf>,
+
+    /// Seconds the camera stays open after the last viewer leaves.
+    #[arg(long, env = "PISTREAM_IDLE_TIMEOUT", default_value_t = 10.0, value_parser = parse_seconds)]
+    pub idle_timeout: f64,
+
+    /// How file changes are noticed.
+    #[arg(long, env = "PISTREAM_WATCH", value_enum, default_value_t = WatchMode::Native)]
+    pub watch: WatchMode,
+}
+
+impl Config {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.idle_timeout)
+    }
+
+    /// The source a backend opens: `--source` for replay, else `--device`.
+    pub fn device_for_backend(&self) -> Option<String> {
+        match (&self.source, &self.device) {
+            (Some(src), _) if self.camera == "replay" => Some(src.display().to_string()),
+            (_, Some(dev)) => Some(dev.clone()),
+            (Some(src), None) => Some(src.display().to_string()),
+            (None, None) => None,
+        }
+    }
+
+    /// A configuration for tests: ephemeral port, everything else default.
+    pub fn for_tests() -> Config {
+        let cli = Cli::try_parse_from(["pistream", "--bind", "127.0.0.1:0"]).expect("defaults parse");
+        cli.serve
+    }
+}
+
+fn parse_fps(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && (0.1..=240.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0.1..=240"))
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && (0.0..=86_400.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0..=86400 seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Cli::try_parse_from(["pistream"]).unwrap().serve;
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.camera, "mock");
+        assert_eq!((c.width, c.height, c.quality), (640, 480, 80));
+        assert_eq!(c.idle_timeout(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        for args in [
+            ["pistream", "--fps", "0"],
+            ["pistream", "--quality", "101"],
+            ["pistream", "--bind", "nowhere"],
+            ["pistream", "--width", "abc"],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(args[1]), "{err}");
+        }
+    }
+}
