@@ -1,1 +1,152 @@
-//! placeholder
+//! The replay camera (`--camera replay --source PATH`): plays a folder of JPEGs, sorted by name, or a
+//! recorded MJPEG stream, looping, with every frame's bytes unchanged. It is the demo source, the test
+//! source with real photographic frames, and the fan-out benchmark source, so delivering a frame must
+//! cost almost nothing: everything is read into memory once at open, and a frame is handed out by
+//! cloning an `Arc`, never the bytes.
+//!
+//! Pacing is by deadline (see [`pacer`]) at the configured fps, or for recordings with `X-Timestamp`
+//! headers at the recorded intervals when asked ([`Timing::Recorded`]).
+
+mod pacer;
+mod recording;
+mod source;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use pistream_camera::{
+    async_trait, Camera, CameraConfig, CameraError, Frame, PixelFormat, StreamInfo,
+};
+
+use crate::pacer::Pacer;
+use crate::source::ReplayFrame;
+
+/// Recorded gaps longer than this are treated as a pause in the recording, not replayed.
+const MAX_RECORDED_GAP: Duration = Duration::from_secs(10);
+
+/// When frames are delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Timing {
+    /// Evenly at the configured fps.
+    #[default]
+    Fps,
+    /// At the intervals between the recording's `X-Timestamp` headers; gaps the recording does not give
+    /// (no timestamp, going backwards, longer than 10 s, the loop back to the start) use the fps.
+    Recorded,
+}
+
+/// How the replay camera plays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayOptions {
+    pub timing: Timing,
+}
+
+/// Loops a folder of JPEGs or a recorded MJPEG file. `CameraConfig.device` is the source path.
+#[derive(Debug, Default)]
+pub struct ReplayCamera {
+    options: ReplayOptions,
+    playing: Option<Playing>,
+}
+
+#[derive(Debug)]
+struct Playing {
+    frames: Vec<ReplayFrame>,
+    next: usize,
+    interval: Duration,
+    pacer: Pacer,
+}
+
+impl Playing {
+    /// The gap before frame `i`, per the timing option.
+    fn gap_before(&self, i: usize, timing: Timing) -> Duration {
+        if timing == Timing::Recorded && i > 0 {
+            let (prev, this) = (self.frames[i - 1].timestamp, self.frames[i].timestamp);
+            if let (Some(prev), Some(this)) = (prev, this) {
+                if this > prev && this - prev <= MAX_RECORDED_GAP {
+                    return this - prev;
+                }
+            }
+        }
+        self.interval
+    }
+}
+
+impl ReplayCamera {
+    pub fn new() -> ReplayCamera {
+        ReplayCamera::default()
+    }
+
+    pub fn with_options(options: ReplayOptions) -> ReplayCamera {
+        ReplayCamera {
+            options,
+            playing: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Camera for ReplayCamera {
+    fn backend(&self) -> &'static str {
+        "replay"
+    }
+
+    async fn open(&mut self, config: &CameraConfig) -> Result<StreamInfo, CameraError> {
+        self.playing = None;
+        let path = config.device.as_deref().map(PathBuf::from).ok_or_else(|| {
+            CameraError::Other(
+                "the replay camera needs --source: a folder of JPEGs or a recorded .mjpeg file"
+                    .into(),
+            )
+        })?;
+        if !(config.fps.is_finite() && config.fps > 0.0) {
+            return Err(CameraError::Unsupported(format!("{} fps", config.fps)));
+        }
+        let frames = source::load(&path)?;
+        let first = &frames[0];
+        let info = StreamInfo {
+            width: first.width,
+            height: first.height,
+            fps: config.fps,
+            format: PixelFormat::Jpeg,
+            description: format!(
+                "replay of {} frame(s) from {} ({:?} timing, looping)",
+                frames.len(),
+                path.display(),
+                self.options.timing
+            ),
+        };
+        log::info!("{}", info.description);
+        self.playing = Some(Playing {
+            frames,
+            next: 0,
+            interval: Duration::from_secs_f64(1.0 / config.fps),
+            pacer: Pacer::default(),
+        });
+        Ok(info)
+    }
+
+    async fn next_frame(&mut self) -> Result<Frame, CameraError> {
+        let timing = self.options.timing;
+        let playing = self.playing.as_mut().ok_or(CameraError::NotOpen)?;
+        let i = playing.next;
+        let gap = playing.gap_before(i, timing);
+        let due = playing.pacer.schedule(Instant::now(), gap);
+        let wait = due.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            async_std::task::sleep(wait).await;
+        }
+        let f = &playing.frames[i];
+        playing.next = (i + 1) % playing.frames.len();
+        Ok(Frame {
+            format: PixelFormat::Jpeg,
+            width: f.width,
+            height: f.height,
+            data: f.data.clone(),
+            captured_at: SystemTime::now(),
+        })
+    }
+
+    async fn close(&mut self) {
+        self.playing = None;
+    }
+}
