@@ -150,3 +150,51 @@ impl Camera for ReplayCamera {
         self.playing = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn frame(timestamp: Option<f64>) -> ReplayFrame {
+        ReplayFrame {
+            data: Arc::from(&b""[..]),
+            width: 1,
+            height: 1,
+            timestamp: timestamp.map(Duration::from_secs_f64),
+        }
+    }
+
+    fn playing(stamps: &[Option<f64>]) -> Playing {
+        Playing {
+            frames: stamps.iter().map(|&s| frame(s)).collect(),
+            next: 0,
+            interval: Duration::from_millis(100),
+            pacer: Pacer::default(),
+        }
+    }
+
+    #[test]
+    fn recorded_timing_follows_timestamps_and_falls_back_to_fps() {
+        let p = playing(&[
+            Some(5.0),
+            Some(5.25),
+            None,
+            Some(6.0),
+            Some(5.5),
+            Some(30.0),
+        ]);
+        let gaps: Vec<u128> = (0..6)
+            .map(|i| p.gap_before(i, Timing::Recorded).as_millis())
+            .collect();
+        // first (loop start) → fps; +0.25 s; missing → fps; after a missing one → fps;
+        // backwards → fps; a 24.5 s pause → fps.
+        assert_eq!(gaps, [100, 250, 100, 100, 100, 100]);
+    }
+
+    #[test]
+    fn fps_timing_ignores_timestamps() {
+        let p = playing(&[Some(1.0), Some(1.5)]);
+        assert_eq!(p.gap_before(1, Timing::Fps), Duration::from_millis(100));
+    }
+}
