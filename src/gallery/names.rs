@@ -1,0 +1,175 @@
+//! Photo names as they travel in URLs. A name from a URL is percent-decoded once and must then be
+//! one plain file name: no separators, no `..`, no NUL, not hidden. This is the first of two
+//! gates; the second ([`super::Gallery::file`]) resolves the path and checks it stays in the folder.
+
+use std::borrow::Cow;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::GalleryError;
+
+/// Every byte except RFC 3986 "unreserved" characters is encoded, so `#`, `%`, `?`, `/`, spaces,
+/// Chinese and emoji all survive a round trip through a URL path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Longest name accepted: what common file systems allow (255 bytes).
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Extensions the gallery shows, lower case, with their media types.
+const IMAGE_TYPES: &[(&str, &str)] = &[
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("webp", "image/webp"),
+    ("gif", "image/gif"),
+];
+
+/// The URL path segment for a file name.
+pub fn encode(name: &str) -> String {
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
+/// Decodes a raw URL path segment (exactly once: `%252e` becomes the literal name `%2e`) and
+/// validates the result with [`validate`].
+pub fn from_url(raw: &str) -> Result<String, GalleryError> {
+    let decoded = percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| GalleryError::BadName(shorten(raw)))?;
+    validate(&decoded)?;
+    Ok(match decoded {
+        Cow::Borrowed(s) => s.to_owned(),
+        Cow::Owned(s) => s,
+    })
+}
+
+/// Accepts `name` only if it is one plain, visible file name.
+pub fn validate(name: &str) -> Result<(), GalleryError> {
+    let bad = name.is_empty()
+        || name.len() > MAX_NAME_BYTES
+        // A leading dot covers `.`, `..`, dotfiles, our `.thumbs` cache and `.photo-*.tmp` files.
+        || name.starts_with('.')
+        || name.contains(['/', '\\'])
+        // Control characters (NUL included) have no business in a photo name and confuse logs.
+        || name.chars().any(char::is_control);
+    if bad {
+        Err(GalleryError::BadName(shorten(name)))
+    } else {
+        Ok(())
+    }
+}
+
+/// The media type of an image name, by extension in any case; `None` for anything else.
+pub fn image_type(name: &str) -> Option<&'static str> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.is_empty() {
+        return None;
+    }
+    IMAGE_TYPES
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+        .map(|(_, mime)| *mime)
+}
+
+/// True for names the gallery lists: valid and an image by extension.
+pub fn is_listed(name: &str) -> bool {
+    validate(name).is_ok() && image_type(name).is_some()
+}
+
+/// A name fit for an error message: escaped and cut short, so hostile input cannot flood a log.
+fn shorten(name: &str) -> String {
+    let escaped: String = name.escape_debug().collect();
+    match escaped.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &escaped[..i]),
+        None => escaped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_round_trips_hostile_names() {
+        for name in [
+            "a b#c%d?e.jpg",
+            "照片 2024.JPG",
+            "🎉'\"x.png",
+            "-dash.gif",
+            "100%.webp",
+        ] {
+            let enc = encode(name);
+            assert!(
+                enc.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+                "{enc}"
+            );
+            assert_eq!(from_url(&enc).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn rejects_traversal_and_oddities_plain_and_encoded() {
+        for raw in [
+            "",
+            "..",
+            ".",
+            "../x.jpg",
+            "a/b.jpg",
+            "a\\b.jpg",
+            "/etc/passwd",
+            ".hidden.jpg",
+            "%2e%2e",
+            "%2e%2e%2fx.jpg",
+            "a%2Fb.jpg",
+            "a%5Cb.jpg",
+            "x%00.jpg",
+            "%2Fetc%2Fpasswd",
+            ".photo-1.tmp",
+            "a%0Ab.jpg",
+            "%ff%fe.jpg",
+        ] {
+            assert!(
+                matches!(from_url(raw), Err(GalleryError::BadName(_))),
+                "{raw:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn double_encoding_is_decoded_once_only() {
+        // `%252e%252e%252f` is the literal (harmless) name `%2e%2e%2f`, never `../`.
+        assert_eq!(from_url("%252e%252e%252fx.jpg").unwrap(), "%2e%2e%2fx.jpg");
+    }
+
+    #[test]
+    fn length_limit() {
+        let ok = format!("{}.jpg", "a".repeat(MAX_NAME_BYTES - 4));
+        assert!(validate(&ok).is_ok());
+        let long = format!("{}.jpg", "a".repeat(MAX_NAME_BYTES));
+        assert!(validate(&long).is_err());
+    }
+
+    #[test]
+    fn image_types_any_case_only_images() {
+        assert_eq!(image_type("a.JPG"), Some("image/jpeg"));
+        assert_eq!(image_type("a.JpEg"), Some("image/jpeg"));
+        assert_eq!(image_type("a.Png"), Some("image/png"));
+        assert_eq!(image_type("a.webp"), Some("image/webp"));
+        assert_eq!(image_type("a.GIF"), Some("image/gif"));
+        for name in ["a.txt", "jpg", "a.jpg.tmp", "a.jpg~", "a.", "a.svg"] {
+            assert_eq!(image_type(name), None, "{name}");
+        }
+        assert!(!is_listed(".photo-20240101.jpg"));
+        assert!(is_listed("photo.jpg"));
+    }
+
+    #[test]
+    fn shorten_caps_messages() {
+        let msg = shorten(&"x".repeat(10_000));
+        assert!(msg.chars().count() <= 81);
+    }
+}

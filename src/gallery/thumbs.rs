@@ -1,0 +1,197 @@
+//! The thumbnail cache: ~320 px wide JPEGs kept in a hidden folder of the photo folder
+//! (`pic/.thumbs/`, invisible to the listing because it starts with a dot). Each photo has a
+//! sub-folder named by a hash of its name, holding one file keyed by the source's mtime and size,
+//! so a changed photo gets a new thumbnail and the old one is dropped. Concurrent requests for the
+//! same missing thumbnail wait on one per-name lock, so the photo is decoded once, not once per
+//! request. Everything here blocks: callers run it off the async executor.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::UNIX_EPOCH;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, Rgb, RgbImage};
+use once_cell::sync::Lazy;
+
+/// Name of the cache folder inside the photo folder.
+pub const CACHE_DIR: &str = ".thumbs";
+/// Thumbnail width in pixels.
+pub const WIDTH: u32 = 320;
+/// Tallest thumbnail: a panorama on its side stays a sane size.
+const MAX_HEIGHT: u32 = 4 * WIDTH;
+const QUALITY: u8 = 80;
+
+/// The thumbnail cache of one photo folder.
+pub struct ThumbCache {
+    dir: PathBuf,
+    in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    made: AtomicU64,
+}
+
+impl ThumbCache {
+    /// The cache for photos in `pic_dir`. The folder is made lazily, so a read-only photo folder
+    /// still gets thumbnails (made on every request instead of cached).
+    pub fn new(pic_dir: &Path) -> ThumbCache {
+        ThumbCache {
+            dir: pic_dir.join(CACHE_DIR),
+            in_flight: Mutex::new(HashMap::new()),
+            made: AtomicU64::new(0),
+        }
+    }
+
+    /// How many thumbnails were made (decodes) since start: the cache's hit/miss signal.
+    pub fn made(&self) -> u64 {
+        self.made.load(Ordering::Relaxed)
+    }
+
+    /// The thumbnail of `name` (whose file is `source`, with metadata `meta`), from the cache or
+    /// made now. A source that does not decode gets the placeholder image.
+    pub fn get_or_make(&self, name: &str, source: &Path, meta: &fs::Metadata) -> Vec<u8> {
+        let cached = self.cache_file(name, meta);
+        if let Ok(bytes) = fs::read(&cached) {
+            return bytes;
+        }
+        let lock = self.lock_for(name);
+        let bytes = {
+            let _only_one_maker = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            // Whoever held the lock before us may have made it meanwhile.
+            match fs::read(&cached) {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    let bytes = make(source).unwrap_or_else(|e| {
+                        log::warn!("thumbnail of {name:?}: {e}; using the placeholder");
+                        PLACEHOLDER.clone()
+                    });
+                    self.made.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = self.store(&cached, &bytes) {
+                        log::debug!("cannot cache the thumbnail of {name:?}: {e}");
+                    }
+                    bytes
+                }
+            }
+        };
+        self.unlock(name, lock);
+        bytes
+    }
+
+    /// Forgets every thumbnail of `name`.
+    pub fn remove(&self, name: &str) -> io::Result<()> {
+        match fs::remove_dir_all(self.dir.join(name_key(name))) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn cache_file(&self, name: &str, meta: &fs::Metadata) -> PathBuf {
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        self.dir
+            .join(name_key(name))
+            .join(format!("{mtime:x}-{:x}.jpg", meta.len()))
+    }
+
+    /// Writes the thumbnail atomically (temp file + rename) and drops stale versions.
+    fn store(&self, target: &Path, bytes: &[u8]) -> io::Result<()> {
+        let folder = target.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(folder)?;
+        for old in fs::read_dir(folder)? {
+            let old = old?.path();
+            if old != target {
+                let _ = fs::remove_file(old);
+            }
+        }
+        let tmp = folder.join(format!(".tmp-{}", std::process::id()));
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, target)
+    }
+
+    fn lock_for(&self, name: &str) -> Arc<Mutex<()>> {
+        let mut map = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.entry(name.to_owned()).or_default().clone()
+    }
+
+    fn unlock(&self, name: &str, lock: Arc<Mutex<()>>) {
+        let mut map = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        drop(lock);
+        // Only the map holds it now: nobody waits, so the entry can go (keeps the map small).
+        if map.get(name).is_some_and(|l| Arc::strong_count(l) == 1) {
+            map.remove(name);
+        }
+    }
+}
+
+/// The sub-folder of a photo's thumbnails: a hash, because names may be up to 255 bytes and
+/// contain anything.
+fn name_key(name: &str) -> String {
+    let mut h = DefaultHasher::new();
+    name.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// Decodes `source`, turns it upright by its EXIF orientation and shrinks it to [`WIDTH`].
+pub fn make(source: &Path) -> Result<Vec<u8>, image::ImageError> {
+    let mut reader = ImageReader::open(source)?.with_guessed_format()?;
+    let mut limits = Limits::default();
+    // A Pi has little memory: refuse decompression bombs instead of swapping (placeholder shown).
+    limits.max_alloc = Some(256 << 20);
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder()?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder)?;
+    img.apply_orientation(orientation);
+    if img.width() > WIDTH || img.height() > MAX_HEIGHT {
+        img = img.thumbnail(WIDTH, MAX_HEIGHT);
+    }
+    encode(&flatten(&img))
+}
+
+/// RGB on white: JPEG has no alpha, and transparent pixels would otherwise turn black.
+fn flatten(img: &DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.to_rgb8();
+    }
+    let rgba = img.to_rgba8();
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        Rgb([over(r), over(g), over(b)])
+    })
+}
+
+fn encode(img: &RgbImage) -> Result<Vec<u8>, image::ImageError> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, QUALITY).encode_image(img)?;
+    Ok(out)
+}
+
+/// The thumbnail of a photo that does not decode: a grey card with a cross, made once.
+pub static PLACEHOLDER: Lazy<Vec<u8>> = Lazy::new(|| {
+    let (w, h) = (WIDTH, WIDTH * 3 / 4);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        let on_cross = (x * h).abs_diff(y * w) < 2 * w || (x * h).abs_diff((h - y) * w) < 2 * w;
+        if on_cross {
+            Rgb([150, 150, 150])
+        } else {
+            Rgb([225, 225, 225])
+        }
+    });
+    encode(&img).unwrap_or_default()
+});
