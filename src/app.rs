@@ -1,12 +1,133 @@
-//! The application core every handler shares (placeholder: being written).
-use std::sync::Arc;
+//! The application core every request handler shares: the capture stage and its variants, the photo
+//! store, the gallery and the site. Plain Rust: the HTTP edge ([`crate::web`]) turns requests into
+//! calls on it, and a move to another server would keep all of it.
 
+use std::io;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pistream_camera::{Camera, CameraConfig};
+use serde::Serialize;
+
+use crate::capture::{CaptureOptions, CaptureService, Unavailable};
 use crate::config::Config;
 use crate::gallery::Gallery;
+use crate::hub::EncodedFrame;
+use crate::photos::{PhotoStore, SavedPhoto};
 use crate::site::SiteService;
+use crate::variants::Variants;
+
+/// How long a snapshot or photo request waits for a fresh frame (a camera opening on demand needs a
+/// moment; a USB camera's first frame can take a second).
+pub const FRESH_FRAME_WAIT: Duration = Duration::from_secs(5);
 
 pub struct App {
     pub config: Config,
+    pub capture: Arc<CaptureService>,
+    pub variants: Arc<Variants>,
+    pub photos: Arc<PhotoStore>,
     pub site: Arc<SiteService>,
     pub gallery: Arc<Gallery>,
+    started: Instant,
+}
+
+/// Why a photo was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("no photo: {0}")]
+    CameraUnavailable(#[from] Unavailable),
+    #[error("the photo could not be saved: {0}")]
+    Save(#[from] io::Error),
+}
+
+/// `/api/state`.
+#[derive(Debug, Serialize)]
+pub struct ServerState {
+    pub backend: &'static str,
+    pub online: bool,
+    pub status: String,
+    pub width: u32,
+    pub height: u32,
+    pub format: Option<String>,
+    pub fps_target: f64,
+    pub fps_measured: f64,
+    pub viewers: usize,
+    pub variant_encoders: usize,
+    pub frames_captured: u64,
+    pub frames_sent: u64,
+    pub frames_skipped: u64,
+    pub uptime_secs: f64,
+}
+
+impl App {
+    /// The core for `config`, driving `camera`. Opens the photo folder and builds the site.
+    pub fn new(config: Config, camera: Box<dyn Camera>) -> io::Result<Arc<App>> {
+        let options = CaptureOptions {
+            camera: CameraConfig {
+                width: config.width,
+                height: config.height,
+                fps: config.fps,
+                device: config.device_for_backend(),
+            },
+            quality: config.quality,
+            idle_timeout: config.idle_timeout(),
+        };
+        let capture = CaptureService::new(camera, options);
+        let photos = Arc::new(PhotoStore::open(&config.pic)?);
+        let gallery = Arc::new(Gallery::open(&config.pic).map_err(io::Error::other)?);
+        let site = SiteService::start(&config).map_err(io::Error::other)?;
+        Ok(Arc::new(App {
+            variants: Variants::new(capture.clone()),
+            capture,
+            photos,
+            site,
+            gallery,
+            config,
+            started: Instant::now(),
+        }))
+    }
+
+    /// A frame captured after this call (for `/snapshot.jpg`).
+    pub async fn snapshot(&self) -> Result<Arc<EncodedFrame>, Unavailable> {
+        self.capture.fresh_frame(FRESH_FRAME_WAIT).await
+    }
+
+    /// Takes a photo: a fresh frame, saved under a new name without replacing anything.
+    pub async fn take_photo(&self) -> Result<SavedPhoto, PhotoError> {
+        let frame = self.capture.fresh_frame(FRESH_FRAME_WAIT).await?;
+        let photos = self.photos.clone();
+        // File writes and fsync block: keep them off the executor.
+        let saved =
+            blocking::unblock(move || photos.save(frame.jpeg(), frame.captured_at())).await?;
+        log::info!("photo saved: {}", saved.name);
+        Ok(saved)
+    }
+
+    pub fn state(&self) -> ServerState {
+        let stats = &self.capture.stats;
+        let info = stats.stream_info();
+        let cfg = &self.capture.options().camera;
+        ServerState {
+            backend: self.capture.backend(),
+            online: stats.online.load(Relaxed),
+            status: stats.status(),
+            width: info.as_ref().map_or(cfg.width, |i| i.width),
+            height: info.as_ref().map_or(cfg.height, |i| i.height),
+            format: info.as_ref().map(|i| i.format.to_string()),
+            fps_target: info.as_ref().map_or(cfg.fps, |i| i.fps),
+            fps_measured: (stats.fps_measured() * 10.0).round() / 10.0,
+            viewers: stats.viewers.load(Relaxed),
+            variant_encoders: self.variants.encoders(),
+            frames_captured: stats.frames_captured.load(Relaxed),
+            frames_sent: stats.frames_sent.load(Relaxed),
+            frames_skipped: stats.frames_skipped.load(Relaxed),
+            uptime_secs: (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        }
+    }
+
+    /// Ends every stream and stops the camera (server shutdown).
+    pub fn shutdown(&self) {
+        self.capture.shutdown();
+    }
 }

@@ -1,1 +1,86 @@
-//! (being written)
+//! The compiled-in camera backends, by the name `--camera` takes. Each backend is its own crate under
+//! `backends/`; the optional ones are behind cargo features (`pi`, `windows`).
+
+use pistream_camera::Camera;
+
+use crate::config::Config;
+
+/// The backends this binary was built with, in the order `pistream cameras` lists them.
+pub fn names() -> Vec<&'static str> {
+    #[allow(unused_mut)]
+    let mut names = vec!["mock", "replay"];
+    names
+}
+
+/// The camera `--camera` names. An unknown name lists the ones that exist.
+pub fn create(config: &Config) -> Result<Box<dyn Camera>, String> {
+    match config.camera.as_str() {
+        "mock" => Ok(Box::new(pistream_mock::MockCamera::new())),
+        "replay" => Ok(Box::new(pistream_replay::ReplayCamera::new())),
+        other => Err(format!(
+            "unknown camera backend `{other}`; this build has: {} (V4L2 needs `--features pi`, Windows webcams `--features windows`)",
+            names().join(", ")
+        )),
+    }
+}
+
+/// The text of `pistream cameras`: each backend and the devices it can open.
+pub fn describe_all() -> String {
+    let mut out = String::new();
+    for name in names() {
+        let config = Config {
+            camera: name.to_string(),
+            ..Config::for_tests()
+        };
+        let Ok(camera) = create(&config) else {
+            continue;
+        };
+        out.push_str(&format!("{name}\n"));
+        let devices = camera.devices();
+        if devices.is_empty() {
+            out.push_str("  (no devices to list)\n");
+        }
+        for d in devices {
+            out.push_str(&format!("  {}  {}\n", d.id, d.name));
+            for m in d.modes {
+                let fps: Vec<String> = m
+                    .fps
+                    .iter()
+                    .map(|f| {
+                        format!("{f:.4}")
+                            .trim_end_matches('0')
+                            .trim_end_matches('.')
+                            .to_string()
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "    {} {}x{}{}\n",
+                    m.format,
+                    m.width,
+                    m.height,
+                    if fps.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" @ {} fps", fps.join(", "))
+                    }
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_backend_lists_the_known_ones() {
+        let config = Config {
+            camera: "nikon".into(),
+            ..Config::for_tests()
+        };
+        let err = create(&config).err().expect("unknown backend");
+        assert!(err.contains("`nikon`") && err.contains("mock"), "{err}");
+    }
+}

@@ -11,5 +11,8 @@ pub mod encode;
 pub mod gallery;
 pub mod hub;
 pub mod photos;
+pub mod server;
 pub mod site;
+pub mod stream;
+pub mod variants;
 pub mod web;

@@ -1,1 +1,40 @@
-fn main() {}
+//! The `pistream` command: serve (the default), `pistream cameras`, `pistream theme init DIR`.
+
+use clap::Parser;
+use pistream::config::{Cli, Command, ThemeCommand};
+use pistream::server::Running;
+
+fn main() {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,tide=warn"))
+        .init();
+    let result = match cli.command {
+        Some(Command::Cameras) => {
+            print!("{}", pistream::cameras::describe_all());
+            Ok(())
+        }
+        Some(Command::Theme {
+            command: ThemeCommand::Init { dir },
+        }) => Err(format!(
+            "theme init {}: not available yet (pending site work)",
+            dir.display()
+        )),
+        None => async_std::task::block_on(serve(cli.serve)),
+    };
+    if let Err(e) = result {
+        eprintln!("pistream: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(config: pistream::config::Config) -> Result<(), String> {
+    let running = Running::start(config).await.map_err(|e| e.to_string())?;
+    // Tests and scripts read this line to find the port.
+    println!("pistream listening on http://{}", running.addr);
+    log::info!(
+        "pistream listening on http://{} (camera: {})",
+        running.addr,
+        running.app.capture.backend()
+    );
+    running.run_until_signal().await.map_err(|e| e.to_string())
+}

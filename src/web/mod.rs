@@ -1,9 +1,15 @@
-//! The HTTP edge: the only module that knows tide, http-types and sockets.
+//! The HTTP edge: the only module that knows tide, http-types and sockets. [`listener`] accepts
+//! connections, [`http1`] speaks HTTP/1.0 and 1.1 on them and asks tide's router for responses; the
+//! route modules are thin handlers over [`crate::app::App`].
+
 use std::sync::Arc;
 
 use crate::app::App;
 
+mod camera_routes;
 mod gallery_routes;
+pub mod http1;
+pub mod listener;
 mod site_routes;
 
 /// What every handler receives: the whole application core.
@@ -16,6 +22,7 @@ pub type Request = tide::Request<State>;
 /// Every route of pistream.
 pub fn routes(app: State) -> Server {
     let mut server = tide::with_state(app);
+    camera_routes::register(&mut server);
     site_routes::register(&mut server);
     gallery_routes::register(&mut server);
     server

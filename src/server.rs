@@ -1,0 +1,96 @@
+//! Starting and stopping the whole server: build the core, bind the listener, run the accept loop,
+//! and shut down gracefully — stop accepting, end streams, let requests in flight (a photo being
+//! written) finish, close the camera.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_std::task::JoinHandle;
+use pistream_camera::Camera;
+
+use crate::app::App;
+use crate::cameras;
+use crate::config::Config;
+use crate::web::{self, listener::Shutdown};
+
+/// How long shutdown waits for open connections (a viewer that stopped reading never finishes).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A server that is listening.
+pub struct Running {
+    /// Where it listens (the real port when `--bind` said port 0).
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown: Arc<Shutdown>,
+    accept: JoinHandle<()>,
+}
+
+impl Running {
+    /// Starts the server `config` describes, with the camera `--camera` names.
+    pub async fn start(config: Config) -> io::Result<Running> {
+        let camera =
+            cameras::create(&config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Running::start_with_camera(config, camera).await
+    }
+
+    /// Starts the server with a camera made by the caller (tests use a mock with its fault knobs).
+    pub async fn start_with_camera(config: Config, camera: Box<dyn Camera>) -> io::Result<Running> {
+        let listener = web::listener::bind(config.bind).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.bind))
+        })?;
+        let addr = listener.local_addr()?;
+        let app = App::new(config, camera)?;
+        let shutdown = Shutdown::new();
+        let server = web::routes(app.clone());
+        let accept = async_std::task::spawn(web::listener::accept_loop(
+            listener,
+            server,
+            shutdown.clone(),
+        ));
+        Ok(Running {
+            addr,
+            app,
+            shutdown,
+            accept,
+        })
+    }
+
+    /// Connections open now (for tests of disconnect storms).
+    pub fn open_connections(&self) -> usize {
+        self.shutdown.open_connections()
+    }
+
+    /// Graceful shutdown: stop accepting, end every stream, wait for requests in flight (bounded),
+    /// close the camera. Returns false if some connection had to be abandoned.
+    pub async fn shutdown(self) -> bool {
+        self.shutdown.begin();
+        self.accept.await;
+        self.app.shutdown();
+        let drained = self.shutdown.drained(DRAIN_TIMEOUT).await;
+        let capture = self.app.capture.clone();
+        let stopped = blocking::unblock(move || capture.wait_stopped(DRAIN_TIMEOUT)).await;
+        if !drained {
+            log::warn!(
+                "{} connection(s) still open at shutdown",
+                self.shutdown.open_connections()
+            );
+        }
+        drained && stopped
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> io::Result<()> {
+        use futures_lite::StreamExt;
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook_async_std::Signals::new([SIGTERM, SIGINT])?;
+        let handle = signals.handle();
+        if let Some(sig) = signals.next().await {
+            log::info!("signal {sig}: shutting down");
+        }
+        handle.close();
+        self.shutdown().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,217 @@
+//! One viewer's MJPEG body: an `AsyncBufRead` that hands out slices of the hub's shared frames, so the
+//! HTTP edge writes each frame with one socket write and nothing is copied per viewer.
+//!
+//! The reader always sends the *newest* frame when its socket is ready again and counts the ones it
+//! skipped. With no new frame for [`RESEND_AFTER`], it sends the last one again: that keeps proxies
+//! from timing out and finds viewers who left while the camera stalled. It starts the camera lazily,
+//! on the first read, so a `HEAD` request (whose body is never read) costs nothing.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_io::Timer;
+use event_listener::EventListener;
+use futures_lite::{AsyncBufRead, AsyncRead, Future};
+
+use crate::capture::{CaptureService, Demand};
+use crate::hub::{EncodedFrame, FrameHub, STREAM_PREAMBLE};
+use crate::variants::{Variant, VariantKey, Variants};
+
+/// With no new frame for this long, the last one is sent again.
+pub const RESEND_AFTER: Duration = Duration::from_secs(1);
+
+/// Which frames a viewer gets.
+pub enum Source {
+    /// The camera's own stream.
+    Main,
+    /// A scaled or re-compressed variant, shared by all its viewers.
+    Variant(Arc<Variants>, VariantKey),
+}
+
+/// Held while the stream is being read: the camera (or the variant encoder) stays on and the viewer
+/// is counted.
+struct Active {
+    _demand: Option<Demand>,
+    variant: Option<Arc<Variant>>,
+    _viewer: ViewerCount,
+}
+
+/// The MJPEG body of one viewer.
+pub struct MjpegReader {
+    capture: Arc<CaptureService>,
+    source: Source,
+    active: Option<Active>,
+    preamble_pos: usize,
+    current: Option<Arc<EncodedFrame>>,
+    pos: usize,
+    seen: u64,
+    listener: Option<EventListener>,
+    resend: Timer,
+    ended: bool,
+}
+
+impl MjpegReader {
+    pub fn new(capture: Arc<CaptureService>, source: Source) -> MjpegReader {
+        MjpegReader {
+            capture,
+            source,
+            active: None,
+            preamble_pos: 0,
+            current: None,
+            pos: 0,
+            seen: 0,
+            listener: None,
+            resend: Timer::never(),
+            ended: false,
+        }
+    }
+
+    fn hub(&self) -> &FrameHub {
+        match self.active.as_ref().and_then(|a| a.variant.as_ref()) {
+            Some(v) => v.hub(),
+            None => self.capture.hub(),
+        }
+    }
+
+    /// First read: start the camera or join the variant, and count the viewer.
+    fn activate(&mut self) {
+        if self.active.is_some() {
+            return;
+        }
+        let (demand, variant) = match &self.source {
+            Source::Main => (Some(self.capture.demand()), None),
+            Source::Variant(variants, key) => (None, Some(variants.join(*key))),
+        };
+        self.active = Some(Active {
+            _demand: demand,
+            variant,
+            _viewer: ViewerCount::new(&self.capture),
+        });
+        self.resend.set_after(RESEND_AFTER);
+    }
+
+    /// Takes the newest frame if it is newer than the one sent last.
+    fn take_newer(&mut self) -> Result<bool, ()> {
+        match self.hub().newer_than(self.seen) {
+            Err(_) => Err(()),
+            Ok(None) => Ok(false),
+            Ok(Some((seq, frame))) => {
+                let stats = &self.capture.stats;
+                if self.seen > 0 && seq > self.seen + 1 {
+                    stats.frames_skipped.fetch_add(seq - self.seen - 1, Relaxed);
+                }
+                self.seen = seq;
+                self.start_frame(frame);
+                Ok(true)
+            }
+        }
+    }
+
+    fn start_frame(&mut self, frame: Arc<EncodedFrame>) {
+        self.capture.stats.frames_sent.fetch_add(1, Relaxed);
+        self.current = Some(frame);
+        self.pos = 0;
+        self.resend.set_after(RESEND_AFTER);
+    }
+}
+
+impl AsyncRead for MjpegReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let chunk = match self.as_mut().poll_fill_buf(cx) {
+            Poll::Ready(Ok(chunk)) => chunk,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        };
+        let n = chunk.len().min(buf.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        self.consume(n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncBufRead for MjpegReader {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        this.activate();
+        loop {
+            if this.ended {
+                return Poll::Ready(Ok(&[]));
+            }
+            if this.preamble_pos < STREAM_PREAMBLE.len() {
+                return Poll::Ready(Ok(&STREAM_PREAMBLE[this.preamble_pos..]));
+            }
+            let unsent = this.current.as_ref().map(|f| f.part().len() > this.pos);
+            match unsent {
+                Some(true) => {
+                    let frame = this.current.as_ref().expect("checked above");
+                    return Poll::Ready(Ok(&frame.part()[this.pos..]));
+                }
+                Some(false) => this.current = None,
+                None => {}
+            }
+            match this.take_newer() {
+                Err(()) => {
+                    this.ended = true;
+                    continue;
+                }
+                Ok(true) => {
+                    this.listener = None;
+                    continue;
+                }
+                Ok(false) => {}
+            }
+            // Register for the next publish, then look again: a publish in between is not lost.
+            if this.listener.is_none() {
+                this.listener = Some(this.hub().listen());
+                continue;
+            }
+            if let Some(listener) = this.listener.as_mut() {
+                if Pin::new(listener).poll(cx).is_ready() {
+                    this.listener = None;
+                    continue;
+                }
+            }
+            if Pin::new(&mut this.resend).poll(cx).is_ready() {
+                match this.hub().latest() {
+                    Some((_, frame)) => this.start_frame(frame),
+                    None => this.resend.set_after(RESEND_AFTER),
+                }
+                continue;
+            }
+            return Poll::Pending;
+        }
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let this = self.get_mut();
+        if this.preamble_pos < STREAM_PREAMBLE.len() {
+            this.preamble_pos += amt;
+        } else {
+            this.pos += amt;
+        }
+    }
+}
+
+/// Counts a viewer in `/api/state` for as long as it lives.
+struct ViewerCount(Arc<CaptureService>);
+
+impl ViewerCount {
+    fn new(capture: &Arc<CaptureService>) -> ViewerCount {
+        capture.stats.viewers.fetch_add(1, Relaxed);
+        ViewerCount(capture.clone())
+    }
+}
+
+impl Drop for ViewerCount {
+    fn drop(&mut self) {
+        self.0.stats.viewers.fetch_sub(1, Relaxed);
+    }
+}

@@ -1,0 +1,125 @@
+//! Stream variants (`/stream?width=320&quality=40`): the original's "smaller / lower quality on a poor
+//! network" buttons, made per viewer. Each distinct variant is encoded once, on its own thread, from
+//! the main hub's frames into a hub of its own that all its viewers share; the thread stops when the
+//! last viewer of the variant leaves. The main stream is never re-encoded for a variant viewer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use crate::capture::{CaptureService, Demand};
+use crate::encode;
+use crate::hub::{EncodedFrame, FrameHub, Next};
+
+/// What a variant is: an output width (`None` = the camera's) and a JPEG quality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VariantKey {
+    pub width: Option<u32>,
+    pub quality: u8,
+}
+
+/// One variant's hub, alive while one of its viewers holds it.
+pub struct Variant {
+    hub: FrameHub,
+    _demand: Demand,
+}
+
+impl Variant {
+    pub fn hub(&self) -> &FrameHub {
+        &self.hub
+    }
+}
+
+/// The variants being encoded now.
+pub struct Variants {
+    capture: Arc<CaptureService>,
+    live: Mutex<HashMap<VariantKey, Weak<Variant>>>,
+    encoders: Mutex<usize>,
+    encoders_changed: Condvar,
+}
+
+impl Variants {
+    pub fn new(capture: Arc<CaptureService>) -> Arc<Variants> {
+        Arc::new(Variants {
+            capture,
+            live: Mutex::new(HashMap::new()),
+            encoders: Mutex::new(0),
+            encoders_changed: Condvar::new(),
+        })
+    }
+
+    /// The variant `key`, started if nobody watches it yet.
+    pub fn join(self: &Arc<Self>, key: VariantKey) -> Arc<Variant> {
+        let mut live = lock(&self.live);
+        if let Some(v) = live.get(&key).and_then(Weak::upgrade) {
+            return v;
+        }
+        live.retain(|_, v| v.strong_count() > 0);
+        let variant = Arc::new(Variant {
+            hub: FrameHub::new(),
+            _demand: self.capture.demand(),
+        });
+        live.insert(key, Arc::downgrade(&variant));
+        *lock(&self.encoders) += 1;
+        let me = self.clone();
+        let weak = Arc::downgrade(&variant);
+        std::thread::Builder::new()
+            .name("variant".into())
+            .spawn(move || {
+                me.encode_loop(key, weak);
+                *lock(&me.encoders) -= 1;
+                me.encoders_changed.notify_all();
+            })
+            .expect("spawn a variant encoder thread");
+        variant
+    }
+
+    /// How many variant encoders run now.
+    pub fn encoders(&self) -> usize {
+        *lock(&self.encoders)
+    }
+
+    /// Waits until at most `n` variant encoders run; false on timeout.
+    pub fn wait_encoders_at_most(&self, n: usize, timeout: Duration) -> bool {
+        let guard = lock(&self.encoders);
+        let (guard, _) = self
+            .encoders_changed
+            .wait_timeout_while(guard, timeout, |count| *count > n)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard <= n
+    }
+
+    fn encode_loop(&self, key: VariantKey, variant: Weak<Variant>) {
+        let main = self.capture.hub();
+        let mut seen = 0;
+        loop {
+            // The timeout only bounds how long a variant nobody watches lingers while the camera is
+            // silent; frames wake this thread far more often.
+            match main.next_after_blocking(seen, Duration::from_secs(1)) {
+                Next::Closed => {
+                    if let Some(v) = variant.upgrade() {
+                        v.hub.close();
+                    }
+                    return;
+                }
+                Next::TimedOut if variant.strong_count() == 0 => return,
+                Next::TimedOut => {}
+                Next::Frame((seq, frame)) => {
+                    seen = seq;
+                    let Some(v) = variant.upgrade() else { return };
+                    match encode::variant(&frame.source, key.width, key.quality) {
+                        Ok(jpeg) => {
+                            let out = EncodedFrame::new(&jpeg, frame.source.clone(), frame.live);
+                            v.hub.publish(Arc::new(out));
+                        }
+                        Err(e) => log::warn!("variant {key:?}: cannot encode: {e}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

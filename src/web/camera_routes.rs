@@ -1,0 +1,221 @@
+//! Routes of the camera: the MJPEG stream (`/stream`, old `/video_feed`), `/snapshot.jpg`, taking a
+//! photo (`POST /photos`) and `/api/state`. Thin: each turns a request into a call on the core.
+
+use http_types::mime::Mime;
+use tide::{Body, Response, StatusCode};
+
+use super::{Request, Server};
+use crate::app::PhotoError;
+use crate::hub::BOUNDARY;
+use crate::stream::{MjpegReader, Source};
+use crate::variants::VariantKey;
+
+pub fn register(server: &mut Server) {
+    server.at("/stream").get(stream);
+    server.at("/video_feed").get(stream);
+    server.at("/snapshot.jpg").get(snapshot);
+    server.at("/photos").post(take_photo);
+    server.at("/api/state").get(state);
+}
+
+/// `?width=W&quality=Q&scale=P` of a stream request: which variant, if any.
+#[derive(serde::Deserialize, Default)]
+struct StreamQuery {
+    width: Option<String>,
+    quality: Option<String>,
+    scale: Option<String>,
+}
+
+async fn stream(req: Request) -> tide::Result {
+    let app = req.state();
+    let query: StreamQuery = req.query().unwrap_or_default();
+    let source = match variant_of(
+        &query,
+        app.capture.options().camera.width,
+        app.config.quality,
+    ) {
+        Ok(None) => Source::Main,
+        Ok(Some(key)) => Source::Variant(app.variants.clone(), key),
+        Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
+    };
+    let reader = MjpegReader::new(app.capture.clone(), source);
+    let mut res = Response::new(StatusCode::Ok);
+    res.set_body(Body::from_reader(reader, None));
+    let mime: Mime = format!("multipart/x-mixed-replace; boundary={BOUNDARY}")
+        .parse()
+        .expect("a valid mime type");
+    res.set_content_type(mime);
+    no_store(&mut res);
+    // Tells nginx-style proxies not to buffer the stream.
+    res.insert_header("X-Accel-Buffering", "no");
+    Ok(res)
+}
+
+/// The variant a query asks for; `None` for the camera's own stream. Bad values are the caller's
+/// error, said in words.
+fn variant_of(
+    q: &StreamQuery,
+    source_width: u32,
+    default_quality: u8,
+) -> Result<Option<VariantKey>, String> {
+    let number =
+        |name: &str, v: &Option<String>, min: u32, max: u32| -> Result<Option<u32>, String> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => match s.parse::<u32>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(format!(
+                        "`{name}` must be a whole number from {min} to {max}, not `{s}`\n"
+                    )),
+                },
+            }
+        };
+    let quality = number("quality", &q.quality, 1, 100)?.map_or(default_quality, |q| q as u8);
+    let width = number("width", &q.width, 16, 7680)?;
+    let scale = number("scale", &q.scale, 5, 400)?;
+    let width = match (width, scale) {
+        (Some(w), _) => Some(w),
+        (None, Some(p)) => Some((source_width * p / 100).max(16)),
+        (None, None) => None,
+    };
+    // Never upscale: a width at or above the camera's is the camera's.
+    let width = width.filter(|w| *w < source_width);
+    if width.is_none() && quality == default_quality {
+        return Ok(None);
+    }
+    Ok(Some(VariantKey { width, quality }))
+}
+
+async fn snapshot(req: Request) -> tide::Result {
+    match req.state().snapshot().await {
+        Ok(frame) => {
+            let mut res = Response::new(StatusCode::Ok);
+            res.set_body(Body::from_bytes(frame.jpeg().to_vec()));
+            res.set_content_type(http_types::mime::JPEG);
+            no_store(&mut res);
+            Ok(res)
+        }
+        Err(why) => Ok(unavailable(&why.to_string())),
+    }
+}
+
+async fn take_photo(req: Request) -> tide::Result {
+    let wants_json = req
+        .header("accept")
+        .is_some_and(|a| a.as_str().contains("application/json"));
+    let app = req.state().clone();
+    match app.take_photo().await {
+        Ok(saved) => {
+            let url = format!("/photos/{}", crate::gallery::names::encode(&saved.name));
+            if wants_json {
+                let mut res = Response::new(StatusCode::Created);
+                res.insert_header("Location", url.as_str());
+                res.set_body(Body::from_json(&serde_json::json!({
+                    "name": saved.name,
+                    "url": url,
+                    "file": format!("/pic/{}", crate::gallery::names::encode(&saved.name)),
+                }))?);
+                Ok(res)
+            } else {
+                let mut res = Response::new(StatusCode::SeeOther);
+                res.insert_header("Location", url.as_str());
+                Ok(res)
+            }
+        }
+        Err(PhotoError::CameraUnavailable(why)) => Ok(error_json_or_text(
+            wants_json,
+            StatusCode::ServiceUnavailable,
+            &why.to_string(),
+        )),
+        Err(e @ PhotoError::Save(_)) => {
+            log::error!("{e}");
+            Ok(error_json_or_text(
+                wants_json,
+                StatusCode::InternalServerError,
+                &e.to_string(),
+            ))
+        }
+    }
+}
+
+async fn state(req: Request) -> tide::Result {
+    let mut res = Response::new(StatusCode::Ok);
+    res.set_body(Body::from_json(&req.state().state())?);
+    no_store(&mut res);
+    Ok(res)
+}
+
+fn no_store(res: &mut Response) {
+    res.insert_header("Cache-Control", "no-store, no-cache, must-revalidate");
+    res.insert_header("Pragma", "no-cache");
+}
+
+fn text(status: StatusCode, msg: &str) -> Response {
+    let mut res = Response::new(status);
+    res.set_body(msg.to_string());
+    res.set_content_type(http_types::mime::PLAIN);
+    res
+}
+
+fn unavailable(why: &str) -> Response {
+    let mut res = text(StatusCode::ServiceUnavailable, &format!("{why}\n"));
+    res.insert_header("Retry-After", "2");
+    res
+}
+
+fn error_json_or_text(json: bool, status: StatusCode, why: &str) -> Response {
+    if !json {
+        return if status == StatusCode::ServiceUnavailable {
+            unavailable(why)
+        } else {
+            text(status, &format!("{why}\n"))
+        };
+    }
+    let mut res = Response::new(status);
+    res.set_body(serde_json::json!({ "error": why }).to_string());
+    res.set_content_type(http_types::mime::JSON);
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(width: Option<&str>, quality: Option<&str>, scale: Option<&str>) -> StreamQuery {
+        StreamQuery {
+            width: width.map(Into::into),
+            quality: quality.map(Into::into),
+            scale: scale.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn plain_and_equivalent_queries_are_the_main_stream() {
+        assert_eq!(variant_of(&q(None, None, None), 640, 80), Ok(None));
+        assert_eq!(
+            variant_of(&q(Some("640"), Some("80"), None), 640, 80),
+            Ok(None)
+        );
+        assert_eq!(variant_of(&q(None, None, Some("120")), 640, 80), Ok(None));
+    }
+
+    #[test]
+    fn scale_and_width_pick_a_variant() {
+        let k = variant_of(&q(None, Some("40"), Some("50")), 640, 80)
+            .unwrap()
+            .unwrap();
+        assert_eq!((k.width, k.quality), (Some(320), 40));
+        let k = variant_of(&q(Some("200"), None, None), 640, 80)
+            .unwrap()
+            .unwrap();
+        assert_eq!((k.width, k.quality), (Some(200), 80));
+    }
+
+    #[test]
+    fn bad_values_are_refused_in_words() {
+        let e = variant_of(&q(None, Some("500"), None), 640, 80).unwrap_err();
+        assert!(e.contains("quality"), "{e}");
+        let e = variant_of(&q(Some("abc"), None, None), 640, 80).unwrap_err();
+        assert!(e.contains("width"), "{e}");
+    }
+}

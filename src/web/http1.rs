@@ -1,0 +1,348 @@
+//! HTTP/1.0 and HTTP/1.1 on one connection: parse a request head (httparse), let tide's router answer
+//! it (`Server::respond`), write the response ourselves.
+//!
+//! Why not async-h1: it closes HTTP/1.0 connections without a byte (the original pystream was tested by
+//! typing `GET /video_feed HTTP/1.0` by hand) and writes bodies of unknown length as 8 KiB chunks. Here a
+//! body of known length gets `Content-Length`; a body of unknown length (MJPEG, SSE) is close-delimited
+//! — valid in both HTTP versions and readable by every client — and each slice its reader yields
+//! (one whole frame for MJPEG) goes out in one write, straight away.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_std::net::TcpStream;
+use futures_lite::{future, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use http_types::{Method, Request, Response, StatusCode, Url, Version};
+
+use super::listener::Shutdown;
+use super::Server;
+
+/// Largest request head we read; more gets 431.
+const MAX_HEAD: usize = 16 * 1024;
+/// Largest request body (forms, JSON); more gets 413. Uploads are not a feature.
+const MAX_BODY: usize = 1024 * 1024;
+/// How long an idle keep-alive connection (or a client typing its request by hand) may take.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bodies up to this size are written with their head in one write.
+const SMALL_BODY: usize = 64 * 1024;
+
+/// A request head that could not be read.
+enum HeadError {
+    /// The peer closed, shutdown began, or the keep-alive timeout passed: close quietly.
+    Gone,
+    Reject(StatusCode, &'static str),
+}
+
+/// Bytes read from the socket but not used yet: the rest of a head, a body, a pipelined request.
+struct Incoming {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Incoming {
+    /// Reads more from the socket into `buf`; false at end of stream.
+    async fn fill(&mut self) -> io::Result<bool> {
+        let mut chunk = [0u8; 4096];
+        let n = self.stream.read(&mut chunk).await?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n > 0)
+    }
+
+    /// Takes exactly `n` bytes (a request body).
+    async fn take(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        while self.buf.len() < n {
+            if !self.fill().await? {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        let rest = self.buf.split_off(n);
+        Ok(std::mem::replace(&mut self.buf, rest))
+    }
+
+    /// Reads up to the blank line that ends a request head and returns the head.
+    async fn head(&mut self, shutdown: &Shutdown) -> Result<Vec<u8>, HeadError> {
+        // Shutdown closes idle keep-alive connections, but never cuts a request being read.
+        let buffered = !self.buf.is_empty();
+        let read = async {
+            let mut searched = 0;
+            loop {
+                if let Some(end) = find_head_end(&self.buf[searched..]) {
+                    let rest = self.buf.split_off(searched + end);
+                    return Ok(std::mem::replace(&mut self.buf, rest));
+                }
+                if self.buf.len() > MAX_HEAD {
+                    return Err(HeadError::Reject(
+                        StatusCode::RequestHeaderFieldsTooLarge,
+                        "request head too large\n",
+                    ));
+                }
+                searched = self.buf.len().saturating_sub(3);
+                match self.fill().await {
+                    Ok(true) => {}
+                    Ok(false) | Err(_) => return Err(HeadError::Gone),
+                }
+            }
+        };
+        let timed = future::or(read, async {
+            async_io::Timer::after(HEAD_TIMEOUT).await;
+            Err(HeadError::Gone)
+        });
+        future::or(timed, async {
+            if buffered {
+                future::pending::<()>().await;
+            }
+            shutdown.stopped().await;
+            Err(HeadError::Gone)
+        })
+        .await
+    }
+}
+
+/// Serves requests on one connection until it closes.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    server: Server,
+    shutdown: &Shutdown,
+) -> io::Result<()> {
+    let local = stream.local_addr()?;
+    let mut writer = stream.clone();
+    let mut incoming = Incoming {
+        stream,
+        buf: Vec::new(),
+    };
+    loop {
+        let head = match incoming.head(shutdown).await {
+            Ok(head) => head,
+            Err(HeadError::Gone) => return Ok(()),
+            Err(HeadError::Reject(status, why)) => {
+                return write_simple(&mut writer, Version::Http1_1, status, why).await;
+            }
+        };
+        let Parsed {
+            mut request,
+            body_len,
+            expect_continue,
+            keep_alive,
+        } = match parse(&head, peer, local) {
+            Ok(p) => p,
+            Err((status, why)) => {
+                return write_simple(&mut writer, Version::Http1_1, status, why).await
+            }
+        };
+        let version = request.version().unwrap_or(Version::Http1_1);
+        if body_len > MAX_BODY {
+            return write_simple(
+                &mut writer,
+                version,
+                StatusCode::PayloadTooLarge,
+                "request body too large\n",
+            )
+            .await;
+        }
+        if body_len > 0 {
+            if expect_continue && incoming.buf.len() < body_len {
+                writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+            }
+            request.set_body(incoming.take(body_len).await?);
+        }
+        let head_only = request.method() == Method::Head;
+        let response: Response = match server.respond(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                log::error!("handler error: {e}");
+                return write_simple(
+                    &mut writer,
+                    version,
+                    StatusCode::InternalServerError,
+                    "internal error\n",
+                )
+                .await;
+            }
+        };
+        let keep_alive = keep_alive && !shutdown.is_stopping();
+        if !write_response(&mut writer, version, response, head_only, keep_alive).await? {
+            return Ok(());
+        }
+    }
+}
+
+fn find_head_end(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+}
+
+struct Parsed {
+    request: Request,
+    body_len: usize,
+    expect_continue: bool,
+    keep_alive: bool,
+}
+
+fn parse(
+    head: &[u8],
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Result<Parsed, (StatusCode, &'static str)> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) | Err(_) => {
+            return Err((StatusCode::BadRequest, "malformed request\n"))
+        }
+    }
+    let version = match req.version {
+        Some(0) => Version::Http1_0,
+        _ => Version::Http1_1,
+    };
+    let method: Method = req
+        .method
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| (StatusCode::NotImplemented, "unknown method\n"))?;
+    let path = req.path.unwrap_or("/");
+    if !path.starts_with('/') {
+        return Err((StatusCode::BadRequest, "request target must be a path\n"));
+    }
+    let host = req
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("host"))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| local.to_string());
+    let url = Url::parse(&format!("http://{host}{path}"))
+        .or_else(|_| Url::parse(&format!("http://{local}{path}")))
+        .map_err(|_| (StatusCode::BadRequest, "bad request target\n"))?;
+    let mut request = Request::new(method, url);
+    request.set_version(Some(version));
+    request.set_peer_addr(Some(peer));
+    request.set_local_addr(Some(local));
+    let mut body_len = 0;
+    let mut expect_continue = false;
+    let mut connection_close = false;
+    for h in req.headers.iter() {
+        let Ok(value) = std::str::from_utf8(h.value) else {
+            continue;
+        };
+        let name = h.name.to_ascii_lowercase();
+        match name.as_str() {
+            "content-length" => {
+                body_len = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| (StatusCode::BadRequest, "bad Content-Length\n"))?
+            }
+            "transfer-encoding" => {
+                return Err((
+                    StatusCode::LengthRequired,
+                    "chunked request bodies are not accepted: send Content-Length\n",
+                ))
+            }
+            "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
+            "connection" => {
+                let v = value.to_ascii_lowercase();
+                connection_close |= v.contains("close");
+            }
+            _ => {}
+        }
+        if value.is_ascii() {
+            request.append_header(name.as_str(), value);
+        }
+    }
+    // HTTP/1.1 keeps the connection unless told otherwise; for HTTP/1.0 we always close (a hand-typed
+    // request expects the server to hang up when done, as the original did).
+    let keep_alive = version == Version::Http1_1 && !connection_close;
+    Ok(Parsed {
+        request,
+        body_len,
+        expect_continue,
+        keep_alive,
+    })
+}
+
+/// Writes `response`. Returns whether the connection may serve another request.
+async fn write_response(
+    writer: &mut TcpStream,
+    version: Version,
+    mut response: Response,
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<bool> {
+    let mut body = response.take_body();
+    let len = body.len();
+    let keep_alive = keep_alive && len.is_some();
+    let mut head = status_line(version, response.status());
+    for (name, values) in response.iter() {
+        let name = name.as_str();
+        if name == "content-length" || name == "transfer-encoding" || name == "connection" {
+            continue;
+        }
+        for v in values.iter() {
+            head.push_str(&format!("{name}: {v}\r\n"));
+        }
+    }
+    if response.header("content-type").is_none() && len != Some(0) {
+        head.push_str(&format!("content-type: {}\r\n", body.mime()));
+    }
+    if let Some(len) = len {
+        head.push_str(&format!("content-length: {len}\r\n"));
+    }
+    head.push_str(if keep_alive {
+        ""
+    } else {
+        "connection: close\r\n"
+    });
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    match len {
+        _ if head_only => writer.write_all(&out).await?,
+        Some(n) if n <= SMALL_BODY => {
+            body.read_to_end(&mut out).await?;
+            writer.write_all(&out).await?;
+        }
+        _ => {
+            writer.write_all(&out).await?;
+            loop {
+                let chunk = body.fill_buf().await?;
+                if chunk.is_empty() {
+                    break;
+                }
+                writer.write_all(chunk).await?;
+                let n = chunk.len();
+                body.consume(n);
+            }
+        }
+    }
+    writer.flush().await?;
+    Ok(keep_alive)
+}
+
+fn status_line(version: Version, status: StatusCode) -> String {
+    let v = if version == Version::Http1_0 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    };
+    format!("{v} {} {}\r\n", status as u16, status.canonical_reason())
+}
+
+async fn write_simple(
+    writer: &mut TcpStream,
+    version: Version,
+    status: StatusCode,
+    text: &str,
+) -> io::Result<()> {
+    let head = status_line(version, status);
+    let msg = format!(
+        "{head}content-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    writer.write_all(msg.as_bytes()).await?;
+    writer.flush().await
+}
