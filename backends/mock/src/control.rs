@@ -132,7 +132,7 @@ impl MockControl {
     pub(crate) fn call_should_fail(&self) -> bool {
         let call = self.calls.fetch_add(1, SeqCst) + 1;
         let n = self.fail_every.load(SeqCst);
-        let fail = n > 0 && call % n == 0;
+        let fail = n > 0 && call.is_multiple_of(n);
         if fail {
             self.injected.fetch_add(1, SeqCst);
             self.notify();

@@ -43,7 +43,7 @@ fn yuyv_len(width: u32, height: u32) -> usize {
 }
 
 fn check(buf: &[u8], width: u32, height: u32) -> Result<(), DrawError> {
-    if width % 2 == 0 && buf.len() == yuyv_len(width, height) {
+    if width.is_multiple_of(2) && buf.len() == yuyv_len(width, height) {
         Ok(())
     } else {
         Err(DrawError {

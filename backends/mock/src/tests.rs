@@ -37,7 +37,9 @@ fn frames_are_yuyv_at_the_granted_size() {
 fn consecutive_frames_differ() {
     let mut cam = MockCamera::new();
     block_on(cam.open(&config(160, 120))).unwrap();
-    let frames: Vec<Frame> = (0..5).map(|_| block_on(cam.next_frame()).unwrap()).collect();
+    let frames: Vec<Frame> = (0..5)
+        .map(|_| block_on(cam.next_frame()).unwrap())
+        .collect();
     for pair in frames.windows(2) {
         assert_ne!(pair[0].data, pair[1].data);
         assert!(pair[0].captured_at <= pair[1].captured_at);
@@ -92,9 +94,7 @@ fn fail_every_nth_frame() {
     let control = Arc::new(MockControl::new());
     let mut cam = opened(&control, 64, 48);
     control.fail_every(3);
-    let ok: Vec<bool> = (0..6)
-        .map(|_| block_on(cam.next_frame()).is_ok())
-        .collect();
+    let ok: Vec<bool> = (0..6).map(|_| block_on(cam.next_frame()).is_ok()).collect();
     assert_eq!(ok, [true, true, false, true, true, false]);
     assert_eq!(control.frames_delivered(), 4);
     assert_eq!(control.failures_injected(), 2);

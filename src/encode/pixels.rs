@@ -1,0 +1,225 @@
+//! Pixel conversions shared by the encoders and the scaler: YUYV 4:2:2, RGB and BGRA rows to the
+//! planar YCbCr rows a JPEG encoder consumes, and back.
+//!
+//! Colour maths is BT.601 full range, as JFIF defines it (the same fixed-point constants as
+//! `jpeg-encoder`, so our conversions and its own agree to the bit). A camera's YUYV is taken as
+//! already being JFIF YCbCr and passed through unchanged: that is what makes YUYV cheap to encode.
+//! Every function writes into slices the caller provides and converts as many pixels as all of them
+//! hold, so nothing is allocated per pixel and a short slice truncates instead of panicking.
+
+use pistream_camera::PixelFormat;
+
+/// Full-range BT.601 RGB to YCbCr (JFIF), in 16.16 fixed point, rounded.
+#[inline]
+pub fn rgb_to_ycbcr(r: u8, g: u8, b: u8) -> (u8, u8, u8) {
+    let (r, g, b) = (r as i32, g as i32, b as i32);
+    let y = 19595 * r + 38470 * g + 7471 * b;
+    let cb = -11059 * r - 21709 * g + 32768 * b + (128 << 16);
+    let cr = 32768 * r - 27439 * g - 5329 * b + (128 << 16);
+    // The weights of each row sum to 0 or 65536, so the results stay within 0..=255.
+    (
+        ((y + 0x7FFF) >> 16) as u8,
+        ((cb + 0x7FFF) >> 16) as u8,
+        ((cr + 0x7FFF) >> 16) as u8,
+    )
+}
+
+/// Full-range BT.601 YCbCr (JFIF) to RGB, in 16.16 fixed point, rounded and clamped.
+#[inline]
+pub fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> (u8, u8, u8) {
+    let y = (y as i32) << 16;
+    let (cb, cr) = (cb as i32 - 128, cr as i32 - 128);
+    let clamp = |v: i32| ((v + 0x8000) >> 16).clamp(0, 255) as u8;
+    (
+        clamp(y + 91881 * cr),
+        clamp(y - 22554 * cb - 46802 * cr),
+        clamp(y + 116130 * cb),
+    )
+}
+
+/// One YUYV row (`Y0 U Y1 V` per pixel pair) to Y, Cb, Cr rows of one value a pixel (each chroma
+/// sample repeated for both pixels of its pair).
+pub fn yuyv_row_to_ycbcr(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8]) {
+    let pairs = src
+        .chunks_exact(4)
+        .zip(y.chunks_exact_mut(2))
+        .zip(cb.chunks_exact_mut(2))
+        .zip(cr.chunks_exact_mut(2));
+    for (((s, y), cb), cr) in pairs {
+        y.copy_from_slice(&[s[0], s[2]]);
+        cb.fill(s[1]);
+        cr.fill(s[3]);
+    }
+}
+
+/// One row of packed pixels, `bpp` bytes each with red, green, blue at `ri`, `gi`, `bi`, to YCbCr rows.
+#[inline]
+fn packed_row_to_ycbcr<const BPP: usize, const RI: usize, const GI: usize, const BI: usize>(
+    src: &[u8],
+    y: &mut [u8],
+    cb: &mut [u8],
+    cr: &mut [u8],
+) {
+    let px = src.chunks_exact(BPP).zip(y).zip(cb).zip(cr);
+    for (((s, y), cb), cr) in px {
+        (*y, *cb, *cr) = rgb_to_ycbcr(s[RI], s[GI], s[BI]);
+    }
+}
+
+/// One RGB24 row to YCbCr rows.
+pub fn rgb_row_to_ycbcr(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8]) {
+    packed_row_to_ycbcr::<3, 0, 1, 2>(src, y, cb, cr)
+}
+
+/// One BGRA row (alpha ignored) to YCbCr rows.
+pub fn bgra_row_to_ycbcr(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8]) {
+    packed_row_to_ycbcr::<4, 2, 1, 0>(src, y, cb, cr)
+}
+
+/// One row of any raw format to YCbCr rows; `false` for a format that is not raw pixels (JPEG).
+pub fn row_to_ycbcr(
+    format: PixelFormat,
+    src: &[u8],
+    y: &mut [u8],
+    cb: &mut [u8],
+    cr: &mut [u8],
+) -> bool {
+    match format {
+        PixelFormat::Yuyv => yuyv_row_to_ycbcr(src, y, cb, cr),
+        PixelFormat::Rgb24 => rgb_row_to_ycbcr(src, y, cb, cr),
+        PixelFormat::Bgra => bgra_row_to_ycbcr(src, y, cb, cr),
+        PixelFormat::Jpeg => return false,
+    }
+    true
+}
+
+/// Y, Cb, Cr rows back to one YUYV row; the two chroma samples of a pair are averaged.
+pub fn ycbcr_row_to_yuyv(y: &[u8], cb: &[u8], cr: &[u8], dst: &mut [u8]) {
+    let avg = |c: &[u8]| (c[0] as u16 + c[1] as u16).div_ceil(2) as u8;
+    let pairs = dst
+        .chunks_exact_mut(4)
+        .zip(y.chunks_exact(2))
+        .zip(cb.chunks_exact(2))
+        .zip(cr.chunks_exact(2));
+    for (((d, y), cb), cr) in pairs {
+        d.copy_from_slice(&[y[0], avg(cb), y[1], avg(cr)]);
+    }
+}
+
+/// YUYV pixels to RGB24 pixels (`dst` holds 3 bytes for each 2 of `src`).
+pub fn yuyv_to_rgb(src: &[u8], dst: &mut [u8]) {
+    for (s, d) in src.chunks_exact(4).zip(dst.chunks_exact_mut(6)) {
+        let (r0, g0, b0) = ycbcr_to_rgb(s[0], s[1], s[3]);
+        let (r1, g1, b1) = ycbcr_to_rgb(s[2], s[1], s[3]);
+        d.copy_from_slice(&[r0, g0, b0, r1, g1, b1]);
+    }
+}
+
+/// BGRA pixels to RGB24 pixels (alpha dropped).
+pub fn bgra_to_rgb(src: &[u8], dst: &mut [u8]) {
+    for (s, d) in src.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
+        d.copy_from_slice(&[s[2], s[1], s[0]]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JFIF's full-range values of the primaries, from the defining formulas (rounded).
+    type Rgb = (u8, u8, u8);
+    type Ycc = (u8, u8, u8);
+
+    const KNOWN: [(Rgb, Ycc); 6] = [
+        ((255, 0, 0), (76, 85, 255)),
+        ((0, 255, 0), (150, 44, 21)),
+        ((0, 0, 255), (29, 255, 107)),
+        ((255, 255, 255), (255, 128, 128)),
+        ((0, 0, 0), (0, 128, 128)),
+        ((128, 128, 128), (128, 128, 128)),
+    ];
+
+    fn close(a: (u8, u8, u8), b: (u8, u8, u8), tol: i32) -> bool {
+        (a.0 as i32 - b.0 as i32).abs() <= tol
+            && (a.1 as i32 - b.1 as i32).abs() <= tol
+            && (a.2 as i32 - b.2 as i32).abs() <= tol
+    }
+
+    #[test]
+    fn rgb_to_ycbcr_matches_jfif() {
+        for (rgb, ycc) in KNOWN {
+            let got = rgb_to_ycbcr(rgb.0, rgb.1, rgb.2);
+            assert!(close(got, ycc, 1), "{rgb:?} gave {got:?}, want {ycc:?}");
+        }
+    }
+
+    #[test]
+    fn ycbcr_to_rgb_inverts_it() {
+        for (rgb, ycc) in KNOWN {
+            let got = ycbcr_to_rgb(ycc.0, ycc.1, ycc.2);
+            assert!(close(got, rgb, 2), "{ycc:?} gave {got:?}, want {rgb:?}");
+        }
+    }
+
+    #[test]
+    fn yuyv_pair_splits_into_planes() {
+        let src = [50, 100, 200, 150, 10, 20, 30, 40];
+        let (mut y, mut cb, mut cr) = ([0u8; 4], [0u8; 4], [0u8; 4]);
+        yuyv_row_to_ycbcr(&src, &mut y, &mut cb, &mut cr);
+        assert_eq!(
+            (y, cb, cr),
+            ([50, 200, 10, 30], [100, 100, 20, 20], [150, 150, 40, 40])
+        );
+        let mut back = [0u8; 8];
+        ycbcr_row_to_yuyv(&y, &cb, &cr, &mut back);
+        assert_eq!(back, src);
+    }
+
+    #[test]
+    fn packed_rows_follow_channel_order() {
+        let rgb = [255, 0, 0, 0, 0, 255];
+        let bgra = [0, 0, 255, 9, 255, 0, 0, 9];
+        let (mut y, mut cb, mut cr) = ([0u8; 2], [0u8; 2], [0u8; 2]);
+        rgb_row_to_ycbcr(&rgb, &mut y, &mut cb, &mut cr);
+        let from_rgb = (y, cb, cr);
+        assert!(row_to_ycbcr(
+            PixelFormat::Bgra,
+            &bgra,
+            &mut y,
+            &mut cb,
+            &mut cr
+        ));
+        assert_eq!((y, cb, cr), from_rgb);
+        assert_eq!((y[0], cb[0], cr[0]), rgb_to_ycbcr(255, 0, 0));
+        assert_eq!((y[1], cb[1], cr[1]), rgb_to_ycbcr(0, 0, 255));
+        assert!(!row_to_ycbcr(
+            PixelFormat::Jpeg,
+            &rgb,
+            &mut y,
+            &mut cb,
+            &mut cr
+        ));
+    }
+
+    #[test]
+    fn yuyv_red_pair_is_red_in_rgb() {
+        let (y, cb, cr) = rgb_to_ycbcr(255, 0, 0);
+        let mut rgb = [0u8; 6];
+        yuyv_to_rgb(&[y, cb, y, cr], &mut rgb);
+        assert!(close((rgb[0], rgb[1], rgb[2]), (255, 0, 0), 2), "{rgb:?}");
+        assert_eq!(rgb[..3], rgb[3..]);
+        let mut out = [0u8; 3];
+        bgra_to_rgb(&[1, 2, 3, 4], &mut out);
+        assert_eq!(out, [3, 2, 1]);
+    }
+
+    #[test]
+    fn short_slices_truncate_instead_of_panicking() {
+        let (mut y, mut cb, mut cr) = ([7u8; 1], [7u8; 4], [7u8; 4]);
+        yuyv_row_to_ycbcr(&[1, 2, 3, 4, 5, 6, 7, 8], &mut y, &mut cb, &mut cr);
+        assert_eq!(y, [7]); // a single byte cannot take a pixel pair: left alone
+        let mut small = [0u8; 2];
+        rgb_row_to_ycbcr(&[255; 9], &mut small, &mut [0; 3], &mut [0; 3]);
+        assert_eq!(small, [255, 255]);
+    }
+}
