@@ -36,11 +36,14 @@ impl EncodedFrame {
             .captured_at
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
+        // X-Timestamp (capture time) lets a client measure latency end to end; X-No-Signal marks the
+        // generated picture shown while the camera is down.
         let head = format!(
-            "Content-Type: image/jpeg\r\nContent-Length: {}\r\nX-Timestamp: {}.{:06}\r\n\r\n",
+            "Content-Type: image/jpeg\r\nContent-Length: {}\r\nX-Timestamp: {}.{:06}\r\n{}\r\n",
             jpeg.len(),
             stamp.as_secs(),
-            stamp.subsec_micros()
+            stamp.subsec_micros(),
+            if live { "" } else { "X-No-Signal: 1\r\n" }
         );
         let tail = b"\r\n--frame\r\n";
         let mut part = Vec::with_capacity(head.len() + jpeg.len() + tail.len());
