@@ -1,0 +1,114 @@
+//! The default theme, compiled into the binary so pistream runs from any directory and
+//! `pistream theme init DIR` can write it out. One line per file of `themes/default/`; a test
+//! checks that this table and the folder list the same files, so a new file cannot be forgotten.
+
+/// `(path inside the theme, bytes)` for every file of `themes/default/`.
+pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
+    (
+        "assets/favicon.svg",
+        include_bytes!("../../themes/default/assets/favicon.svg"),
+    ),
+    (
+        "assets/gallery.js",
+        include_bytes!("../../themes/default/assets/gallery.js"),
+    ),
+    (
+        "assets/live.js",
+        include_bytes!("../../themes/default/assets/live.js"),
+    ),
+    (
+        "assets/site.js",
+        include_bytes!("../../themes/default/assets/site.js"),
+    ),
+    (
+        "assets/style.css",
+        include_bytes!("../../themes/default/assets/style.css"),
+    ),
+    (
+        "partials/footer.hbs",
+        include_bytes!("../../themes/default/partials/footer.hbs"),
+    ),
+    (
+        "partials/head.hbs",
+        include_bytes!("../../themes/default/partials/head.hbs"),
+    ),
+    (
+        "partials/live_view.hbs",
+        include_bytes!("../../themes/default/partials/live_view.hbs"),
+    ),
+    (
+        "partials/nav.hbs",
+        include_bytes!("../../themes/default/partials/nav.hbs"),
+    ),
+    (
+        "partials/pager.hbs",
+        include_bytes!("../../themes/default/partials/pager.hbs"),
+    ),
+    (
+        "partials/photo_card.hbs",
+        include_bytes!("../../themes/default/partials/photo_card.hbs"),
+    ),
+    (
+        "templates/error.hbs",
+        include_bytes!("../../themes/default/templates/error.hbs"),
+    ),
+    (
+        "templates/gallery.hbs",
+        include_bytes!("../../themes/default/templates/gallery.hbs"),
+    ),
+    (
+        "templates/home.hbs",
+        include_bytes!("../../themes/default/templates/home.hbs"),
+    ),
+    (
+        "templates/layout.hbs",
+        include_bytes!("../../themes/default/templates/layout.hbs"),
+    ),
+    (
+        "templates/live.hbs",
+        include_bytes!("../../themes/default/templates/live.hbs"),
+    ),
+    (
+        "templates/page.hbs",
+        include_bytes!("../../themes/default/templates/page.hbs"),
+    ),
+    (
+        "templates/photo.hbs",
+        include_bytes!("../../themes/default/templates/photo.hbs"),
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file on disk is in the table and every entry is a file on disk with the same bytes.
+    #[test]
+    fn table_matches_the_theme_folder() {
+        fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let name = e.file_name().into_string().unwrap();
+                let rel = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                if e.file_type().unwrap().is_dir() {
+                    walk(&e.path(), &rel, out);
+                } else {
+                    out.push(rel);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let mut on_disk = Vec::new();
+        walk(&root, "", &mut on_disk);
+        on_disk.sort();
+        let mut table: Vec<String> = DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
+        table.sort();
+        assert_eq!(table, on_disk, "update src/site/embedded.rs");
+        for (rel, bytes) in DEFAULT_THEME {
+            assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
+        }
+    }
+}
