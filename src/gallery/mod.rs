@@ -20,9 +20,9 @@ use image::{ImageDecoder, ImageReader};
 use serde::Serialize;
 
 pub use errors::GalleryError;
+use index::{Entry, Index};
 /// URL segment ↔ file name: `encode_name` for links, `decode_name` (decode once + validate) for routes.
 pub use names::{encode as encode_name, from_url as decode_name};
-use index::{Entry, Index};
 use thumbs::ThumbCache;
 
 /// Largest page size honoured, so `?per_page=10000000` cannot make one huge page.

@@ -110,7 +110,10 @@ impl ThumbCache {
                 let _ = fs::remove_file(old);
             }
         }
-        let tmp = folder.join(format!(".tmp-{}", std::process::id()));
+        // Unique per write: two caches on one folder (tests, a restart overlapping) never share it.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let tmp = folder.join(format!(".tmp-{}-{n}", std::process::id()));
         fs::write(&tmp, bytes)?;
         fs::rename(&tmp, target)
     }

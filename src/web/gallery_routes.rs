@@ -9,7 +9,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_std::io::{BufReader, ReadExt, SeekExt, SeekFrom};
 use async_std::task::spawn_blocking;
 use chrono::{DateTime, Utc};
-use http_types::headers::HeaderValues;
 use tide::{Body, Response, StatusCode};
 
 use super::{Request, Server};
@@ -84,7 +83,7 @@ async fn thumb(req: Request) -> tide::Result {
         Ok(name) => name,
         Err(e) => return Ok(error_response(&e)),
     };
-    let inm = req.header("If-None-Match").map(HeaderValues::to_string);
+    let inm = req.header("If-None-Match").map(|v| v.as_str().to_owned());
     let made = spawn_blocking(move || -> Result<Thumb, GalleryError> {
         let meta = std::fs::metadata(gallery.file(&name)?)?;
         // The thumbnail follows its source, so the source's validators identify it.
