@@ -90,6 +90,18 @@ impl Index {
         self.entries.get(pos)
     }
 
+    /// The same index with `entry` added (or replacing the entry of that name).
+    pub fn with(&self, entry: Entry) -> Index {
+        let mut entries: Vec<Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.name != entry.name)
+            .cloned()
+            .collect();
+        entries.push(entry);
+        Index::from_entries(entries)
+    }
+
     /// The same index without `name` (used after a delete instead of a full rescan).
     pub fn without(&self, name: &str) -> Index {
         let entries = self
@@ -152,6 +164,10 @@ mod tests {
         assert_eq!(names, ["c.jpg", "b.jpg", "a.jpg"]);
         assert_eq!(idx.position("a.jpg"), Some(2));
         assert_eq!(idx.without("b.jpg").position("a.jpg"), Some(1));
+        let added = idx.with(entry("d.jpg", 3));
+        assert_eq!(added.position("d.jpg"), Some(2));
+        assert_eq!(added.with(entry("d.jpg", 9)).position("d.jpg"), Some(0));
+        assert_eq!(added.with(entry("d.jpg", 9)).len(), 4);
     }
 
     #[test]

@@ -127,14 +127,13 @@ impl Gallery {
     }
 
     /// One photo with its neighbours. A photo on disk but not yet indexed (just taken, before the
-    /// watcher noticed) triggers a refresh rather than a 404.
+    /// watcher noticed) is added to the index rather than answered with a 404. May read the file's
+    /// header (pixel size, cached): call it off the executor.
     pub fn photo(&self, name: &str) -> Result<PhotoInfo, GalleryError> {
         names::validate(name)?;
         let mut idx = self.snapshot();
         if idx.position(name).is_none() {
-            self.file(name)?;
-            self.refresh()?;
-            idx = self.snapshot();
+            idx = self.add(name)?;
         }
         let pos = idx
             .position(name)
@@ -144,6 +143,19 @@ impl Gallery {
             .ok_or_else(|| GalleryError::NotFound(name.to_owned()))?;
         let dims = self.read_dims(entry);
         Ok(info(&idx, pos, entry, dims))
+    }
+
+    /// Indexes the one photo `name` found on disk but not (yet) in the index: no folder scan.
+    fn add(&self, name: &str) -> Result<Arc<Index>, GalleryError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        self.file(name)?;
+        let kind = fs::symlink_metadata(self.dir.join(name)).map_err(|e| not_found_or(e, name))?;
+        let entry = index::inspect(&self.dir, name, kind.file_type())
+            .map_err(|e| not_found_or(e, name))?
+            .ok_or_else(|| GalleryError::NotFound(name.to_owned()))?;
+        let idx = self.snapshot().with(entry);
+        self.swap(idx);
+        Ok(self.snapshot())
     }
 
     /// Deletes exactly the photo `name` (a symlink itself, never its target) and its thumbnails.

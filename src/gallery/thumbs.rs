@@ -3,7 +3,9 @@
 //! sub-folder named by a hash of its name, holding one file keyed by the source's mtime and size,
 //! so a changed photo gets a new thumbnail and the old one is dropped. Concurrent requests for the
 //! same missing thumbnail wait on one per-name lock, so the photo is decoded once, not once per
-//! request. Everything here blocks: callers run it off the async executor.
+//! request, and at most one decode per core runs at a time (a first look at a page of 50 photos
+//! must not hold 50 full-size pictures in a Pi's memory at once). Everything here blocks: callers
+//! run it off the async executor.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -12,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -33,6 +35,7 @@ pub struct ThumbCache {
     dir: PathBuf,
     in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     made: AtomicU64,
+    decoders: Permits,
 }
 
 impl ThumbCache {
@@ -43,6 +46,7 @@ impl ThumbCache {
             dir: pic_dir.join(CACHE_DIR),
             in_flight: Mutex::new(HashMap::new()),
             made: AtomicU64::new(0),
+            decoders: Permits::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         }
     }
 
@@ -65,7 +69,10 @@ impl ThumbCache {
             match fs::read(&cached) {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    let bytes = make(source).unwrap_or_else(|e| {
+                    let decoding = self.decoders.acquire();
+                    let made = make(source);
+                    drop(decoding);
+                    let bytes = made.unwrap_or_else(|e| {
                         log::warn!("thumbnail of {name:?}: {e}; using the placeholder");
                         PLACEHOLDER.clone()
                     });
@@ -139,6 +146,53 @@ impl ThumbCache {
     }
 }
 
+/// A counting semaphore for blocking threads: at most `n` holders at a time.
+pub struct Permits {
+    free: Mutex<usize>,
+    released: Condvar,
+}
+
+/// One held permit; dropping it gives it back.
+pub struct Permit<'a>(&'a Permits);
+
+impl Permits {
+    pub fn new(n: usize) -> Permits {
+        Permits {
+            free: Mutex::new(n.max(1)),
+            released: Condvar::new(),
+        }
+    }
+
+    /// Waits for a permit.
+    pub fn acquire(&self) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .released
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= 1;
+        Permit(self)
+    }
+
+    /// A permit if one is free now.
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        (*free > 0).then(|| {
+            *free -= 1;
+            Permit(self)
+        })
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.released.notify_one();
+    }
+}
+
 /// The sub-folder of a photo's thumbnails: a hash, because names may be up to 255 bytes and
 /// contain anything.
 fn name_key(name: &str) -> String {
@@ -198,3 +252,31 @@ pub static PLACEHOLDER: Lazy<Vec<u8>> = Lazy::new(|| {
     });
     encode(&img).unwrap_or_default()
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permits_bound_holders_and_wake_waiters() {
+        let permits = Arc::new(Permits::new(2));
+        let a = permits.acquire();
+        let _b = permits.acquire();
+        assert!(permits.try_acquire().is_none(), "a third holder must wait");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let permits = permits.clone();
+            std::thread::spawn(move || {
+                let _c = permits.acquire();
+                tx.send(()).unwrap();
+            })
+        };
+        drop(a);
+        rx.recv().unwrap();
+        waiter.join().unwrap();
+        assert!(
+            permits.try_acquire().is_some(),
+            "the waiter gave its permit back"
+        );
+    }
+}
