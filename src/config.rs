@@ -69,19 +69,19 @@ pub struct Config {
     pub source: Option<PathBuf>,
 
     /// Frame width asked of the camera.
-    #[arg(long, env = "PISTREAM_WIDTH", default_value_t = 640, value_parser = clap::value_parser!(u32).range(16..=7680))]
+    #[arg(long, env = "PISTREAM_WIDTH", allow_negative_numbers = true, default_value_t = 640, value_parser = clap::value_parser!(u32).range(16..=7680))]
     pub width: u32,
 
     /// Frame height asked of the camera.
-    #[arg(long, env = "PISTREAM_HEIGHT", default_value_t = 480, value_parser = clap::value_parser!(u32).range(16..=4320))]
+    #[arg(long, env = "PISTREAM_HEIGHT", allow_negative_numbers = true, default_value_t = 480, value_parser = clap::value_parser!(u32).range(16..=4320))]
     pub height: u32,
 
     /// Frames per second asked of the camera.
-    #[arg(long, env = "PISTREAM_FPS", default_value_t = 30.0, value_parser = parse_fps)]
+    #[arg(long, env = "PISTREAM_FPS", allow_negative_numbers = true, default_value_t = 30.0, value_parser = parse_fps)]
     pub fps: f64,
 
     /// JPEG quality (1-100) of the frames pistream encodes.
-    #[arg(long, env = "PISTREAM_QUALITY", default_value_t = 80, value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, env = "PISTREAM_QUALITY", allow_negative_numbers = true, default_value_t = 80, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub quality: u8,
 
     /// Folder photos are saved in and the gallery shows.
@@ -97,7 +97,7 @@ pub struct Config {
     pub theme: Option<PathBuf>,
 
     /// Seconds the camera stays open after the last viewer leaves.
-    #[arg(long, env = "PISTREAM_IDLE_TIMEOUT", default_value_t = 10.0, value_parser = parse_seconds)]
+    #[arg(long, env = "PISTREAM_IDLE_TIMEOUT", allow_negative_numbers = true, default_value_t = 10.0, value_parser = parse_seconds)]
     pub idle_timeout: f64,
 
     /// How file changes are noticed.
@@ -122,7 +122,8 @@ impl Config {
 
     /// A configuration for tests: ephemeral port, everything else default.
     pub fn for_tests() -> Config {
-        let cli = Cli::try_parse_from(["pistream", "--bind", "127.0.0.1:0"]).expect("defaults parse");
+        let cli =
+            Cli::try_parse_from(["pistream", "--bind", "127.0.0.1:0"]).expect("defaults parse");
         cli.serve
     }
 }
@@ -137,7 +138,9 @@ fn parse_fps(s: &str) -> Result<f64, String> {
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if v.is_finite() && (0.0..=86_400.0).contains(&v) {
         Ok(v)
     } else {

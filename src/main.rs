@@ -28,6 +28,7 @@ fn main() {
 }
 
 async fn serve(config: pistream::config::Config) -> Result<(), String> {
+    let signals = pistream::server::termination_signals().map_err(|e| e.to_string())?;
     let running = Running::start(config).await.map_err(|e| e.to_string())?;
     // Tests and scripts read this line to find the port.
     println!("pistream listening on http://{}", running.addr);
@@ -36,5 +37,5 @@ async fn serve(config: pistream::config::Config) -> Result<(), String> {
         running.addr,
         running.app.capture.backend()
     );
-    running.run_until_signal().await.map_err(|e| e.to_string())
+    running.run_until(signals).await.map_err(|e| e.to_string())
 }

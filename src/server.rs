@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use async_std::task::JoinHandle;
 use pistream_camera::Camera;
+use signal_hook_async_std::Signals;
 
 use crate::app::App;
 use crate::cameras;
@@ -17,6 +18,13 @@ use crate::web::{self, listener::Shutdown};
 
 /// How long shutdown waits for open connections (a viewer that stopped reading never finishes).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// SIGTERM and SIGINT, caught from now on. Register them before announcing the server: a signal
+/// that arrives earlier would kill the process instead of stopping it gracefully.
+pub fn termination_signals() -> io::Result<Signals> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    Signals::new([SIGTERM, SIGINT])
+}
 
 /// A server that is listening.
 pub struct Running {
@@ -80,11 +88,9 @@ impl Running {
         drained && stopped
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
-    pub async fn run_until_signal(self) -> io::Result<()> {
+    /// Runs until one of `signals` arrives, then shuts down gracefully.
+    pub async fn run_until(self, mut signals: Signals) -> io::Result<()> {
         use futures_lite::StreamExt;
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook_async_std::Signals::new([SIGTERM, SIGINT])?;
         let handle = signals.handle();
         if let Some(sig) = signals.next().await {
             log::info!("signal {sig}: shutting down");

@@ -1,0 +1,68 @@
+//! The `pistream` binary itself: flags, `pistream cameras`, graceful shutdown on SIGTERM.
+
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn pistream() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pistream"))
+}
+
+#[test]
+fn a_bad_flag_value_is_one_line_naming_the_flag_and_exit_2() {
+    for (flag, value) in [("--fps", "fast"), ("--quality", "0"), ("--bind", "here"), ("--idle-timeout", "-1")] {
+        let out = pistream().args([flag, value]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.lines().next().unwrap().contains(flag), "{flag}: {err}");
+    }
+}
+
+#[test]
+fn env_variables_set_flags_too() {
+    let out = pistream().env("PISTREAM_QUALITY", "500").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--quality"));
+}
+
+#[test]
+fn cameras_lists_the_compiled_in_backends() {
+    let out = pistream().arg("cameras").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "mock") && text.lines().any(|l| l == "replay"), "{text}");
+}
+
+#[test]
+fn sigterm_ends_streams_cleanly_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = pistream()
+        .args(["--bind", "127.0.0.1:0", "--watch", "off", "--fps", "15"])
+        .arg("--pic")
+        .arg(dir.path().join("pic"))
+        .arg("--content")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().unwrap().unwrap();
+    let addr: std::net::SocketAddr = line.rsplit("http://").next().unwrap().parse().expect(&line);
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut first = [0u8; 4096];
+    let n = s.read(&mut first).unwrap();
+    assert!(n > 0);
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    // The stream ends with a clean close (EOF), not a reset or a hang.
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).expect("clean end of stream");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "graceful exit");
+    assert!(TcpStream::connect(addr).is_err(), "no longer listening");
+}
