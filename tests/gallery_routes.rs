@@ -73,6 +73,12 @@ fn hostile_names_are_served_with_their_type() {
         assert_eq!(r.body, fs::read(srv.pic.join(name)).unwrap(), "{name}");
         assert_eq!(r.headers["accept-ranges"], "bytes");
     }
+    // A file bigger than any buffer arrives whole (streamed from disk).
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(srv.pic.join("large.jpg"), &big).unwrap();
+    let r = get(&srv, "/pic/large.jpg", &[]);
+    assert_eq!(r.headers["content-length"], big.len().to_string());
+    assert!(r.body == big, "large file differs");
     // Names differing only in case are two photos.
     assert_eq!(get(&srv, "/pic/Case.jpg", &[]).status, 200);
     assert_eq!(get(&srv, "/pic/CASE.jpg", &[]).status, 404);
