@@ -19,7 +19,9 @@ fn frame() -> Arc<EncodedFrame> {
 
 fn fan_out(c: &mut Criterion) {
     let mut group = c.benchmark_group("hub_publish_to_waiting_viewers");
-    group.sample_size(20).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
     for viewers in [10usize, 100, 1000] {
         group.bench_with_input(BenchmarkId::from_parameter(viewers), &viewers, |b, &n| {
             let hub = Rc::new(FrameHub::new());
@@ -30,7 +32,9 @@ fn fan_out(c: &mut Criterion) {
                 let received = received.clone();
                 ex.spawn(async move {
                     let mut seen = 0;
-                    while let Next::Frame((seq, f)) = hub.next_after(seen, Duration::from_secs(3600)).await {
+                    while let Next::Frame((seq, f)) =
+                        hub.next_after(seen, Duration::from_secs(3600)).await
+                    {
                         seen = seq;
                         std::hint::black_box(f.part().len());
                         received.set(received.get() + 1);

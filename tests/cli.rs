@@ -1,6 +1,5 @@
 //! The `pistream` binary itself: flags, `pistream cameras`, graceful shutdown on SIGTERM.
 
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -12,7 +11,12 @@ fn pistream() -> Command {
 
 #[test]
 fn a_bad_flag_value_is_one_line_naming_the_flag_and_exit_2() {
-    for (flag, value) in [("--fps", "fast"), ("--quality", "0"), ("--bind", "here"), ("--idle-timeout", "-1")] {
+    for (flag, value) in [
+        ("--fps", "fast"),
+        ("--quality", "0"),
+        ("--bind", "here"),
+        ("--idle-timeout", "-1"),
+    ] {
         let out = pistream().args([flag, value]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -32,7 +36,10 @@ fn cameras_lists_the_compiled_in_backends() {
     let out = pistream().arg("cameras").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.lines().any(|l| l == "mock") && text.lines().any(|l| l == "replay"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "mock") && text.lines().any(|l| l == "replay"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -53,7 +60,8 @@ fn sigterm_ends_streams_cleanly_and_exits_0() {
     let addr: std::net::SocketAddr = line.rsplit("http://").next().unwrap().parse().expect(&line);
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut first = [0u8; 4096];
     let n = s.read(&mut first).unwrap();
     assert!(n > 0);

@@ -9,7 +9,10 @@ use common::*;
 
 fn photo_files(server: &TestServer) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(&server.pic)
-        .map(|d| d.map(|e| e.unwrap().file_name().into_string().unwrap()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -20,7 +23,17 @@ fn fifty_concurrent_photos_are_fifty_complete_distinct_files() {
     let server = start(|_| {});
     let addr = server.addr;
     let threads: Vec<_> = (0..50)
-        .map(|_| std::thread::spawn(move || request(addr, "POST", "/photos", &[("Accept", "application/json")], b"")))
+        .map(|_| {
+            std::thread::spawn(move || {
+                request(
+                    addr,
+                    "POST",
+                    "/photos",
+                    &[("Accept", "application/json")],
+                    b"",
+                )
+            })
+        })
         .collect();
     let mut names = HashSet::new();
     for t in threads {
@@ -31,17 +44,26 @@ fn fifty_concurrent_photos_are_fifty_complete_distinct_files() {
         assert_eq!(json["url"], format!("/photos/{name}"));
         assert!(names.insert(name), "names are unique");
     }
-    let files: Vec<String> = photo_files(&server).into_iter().filter(|n| !n.starts_with('.')).collect();
+    let files: Vec<String> = photo_files(&server)
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .collect();
     assert_eq!(files.len(), 50, "{files:?}");
     for name in &files {
         assert!(names.contains(name), "{name} was reported");
         let re = name.trim_end_matches(".jpg");
         let parts: Vec<&str> = re.split('-').collect();
-        assert!(parts.len() >= 3 && parts[0].len() == 8 && parts[1].len() == 6 && parts[2].len() == 3, "{name}");
+        assert!(
+            parts.len() >= 3 && parts[0].len() == 8 && parts[1].len() == 6 && parts[2].len() == 3,
+            "{name}"
+        );
         let bytes = std::fs::read(server.pic.join(name)).unwrap();
         assert_eq!(decode(&bytes), (320, 240), "{name} is a complete JPEG");
     }
-    let hidden: Vec<String> = photo_files(&server).into_iter().filter(|n| n.starts_with(".photo-")).collect();
+    let hidden: Vec<String> = photo_files(&server)
+        .into_iter()
+        .filter(|n| n.starts_with(".photo-"))
+        .collect();
     assert!(hidden.is_empty(), "no temp file left behind: {hidden:?}");
 }
 
@@ -51,7 +73,10 @@ fn a_form_post_is_redirected_to_the_photo_page() {
     let r = request(server.addr, "POST", "/photos", &[], b"");
     assert_eq!(r.status, 303);
     let location = &r.headers["location"];
-    assert!(location.starts_with("/photos/") && location.ends_with(".jpg"), "{location}");
+    assert!(
+        location.starts_with("/photos/") && location.ends_with(".jpg"),
+        "{location}"
+    );
     assert_eq!(photo_files(&server).len(), 1);
 }
 
@@ -59,17 +84,31 @@ fn a_form_post_is_redirected_to_the_photo_page() {
 fn no_photo_and_a_reason_when_the_camera_is_gone() {
     let server = start(|_| {});
     server.control.vanish();
-    let r = request(server.addr, "POST", "/photos", &[("Accept", "application/json")], b"");
+    let r = request(
+        server.addr,
+        "POST",
+        "/photos",
+        &[("Accept", "application/json")],
+        b"",
+    );
     assert_eq!(r.status, 503);
     let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert!(json["error"].as_str().unwrap().contains("camera"), "{json}");
-    assert!(photo_files(&server).iter().all(|n| n.starts_with('.')) || photo_files(&server).is_empty());
+    assert!(
+        photo_files(&server).iter().all(|n| n.starts_with('.')) || photo_files(&server).is_empty()
+    );
 }
 
 #[test]
 fn get_requests_take_no_photo() {
     let server = start(|_| {});
-    for path in ["/photos", "/pic_now", "/snapshot.jpg", "/stream?x=1", "/api/state"] {
+    for path in [
+        "/photos",
+        "/pic_now",
+        "/snapshot.jpg",
+        "/stream?x=1",
+        "/api/state",
+    ] {
         if path.starts_with("/stream") {
             let mut c = MjpegClient::open(server.addr, path, false);
             c.next_part().unwrap();
@@ -78,7 +117,11 @@ fn get_requests_take_no_photo() {
         let r = request(server.addr, "GET", path, &[], b"");
         assert!(r.status < 500, "{path}: {}", r.status);
     }
-    assert!(photo_files(&server).is_empty(), "{:?}", photo_files(&server));
+    assert!(
+        photo_files(&server).is_empty(),
+        "{:?}",
+        photo_files(&server)
+    );
 }
 
 #[test]

@@ -17,7 +17,11 @@ fn every_part_is_framed_and_decodes() {
     assert!(c.status_line.starts_with("HTTP/1.1 200"));
     assert!(c.headers["content-type"].starts_with("multipart/x-mixed-replace"));
     assert!(c.headers["cache-control"].contains("no-store"));
-    assert!(!c.headers.contains_key("transfer-encoding"), "no chunking: {:?}", c.headers);
+    assert!(
+        !c.headers.contains_key("transfer-encoding"),
+        "no chunking: {:?}",
+        c.headers
+    );
     let mut last = 0.0;
     let mut previous: Option<Vec<u8>> = None;
     for _ in 0..5 {
@@ -25,7 +29,11 @@ fn every_part_is_framed_and_decodes() {
         assert_eq!(decode(&part.jpeg), (320, 240));
         assert!(part.timestamp() > last, "timestamps increase");
         last = part.timestamp();
-        assert_ne!(previous.as_ref(), Some(&part.jpeg), "consecutive frames differ");
+        assert_ne!(
+            previous.as_ref(),
+            Some(&part.jpeg),
+            "consecutive frames differ"
+        );
         previous = Some(part.jpeg);
     }
 }
@@ -34,7 +42,11 @@ fn every_part_is_framed_and_decodes() {
 fn http10_request_typed_by_hand_gets_a_close_delimited_stream() {
     let server = start(|_| {});
     let mut c = MjpegClient::open(server.addr, "/video_feed", true);
-    assert!(c.status_line.starts_with("HTTP/1.0 200"), "{}", c.status_line);
+    assert!(
+        c.status_line.starts_with("HTTP/1.0 200"),
+        "{}",
+        c.status_line
+    );
     assert!(!c.headers.contains_key("transfer-encoding"));
     assert!(!c.headers.contains_key("content-length"));
     for _ in 0..3 {
@@ -57,7 +69,9 @@ fn head_answers_headers_only_and_starts_no_camera() {
 #[test]
 fn several_viewers_see_the_same_frames() {
     let server = start(|_| {});
-    let mut clients: Vec<_> = (0..3).map(|_| MjpegClient::open(server.addr, "/stream", false)).collect();
+    let mut clients: Vec<_> = (0..3)
+        .map(|_| MjpegClient::open(server.addr, "/stream", false))
+        .collect();
     // Let every viewer catch up with the live edge, then compare what each saw next.
     let seen: Vec<Vec<(String, Vec<u8>)>> = clients
         .iter_mut()
@@ -80,7 +94,10 @@ fn several_viewers_see_the_same_frames() {
                 common += 1;
             }
         }
-        assert!(common >= 5, "viewers share the frame sequence ({common} common of 10)");
+        assert!(
+            common >= 5,
+            "viewers share the frame sequence ({common} common of 10)"
+        );
     }
     assert_eq!(server.control.opens(), 1, "one capture feeds every viewer");
 }
@@ -90,7 +107,9 @@ fn a_slow_viewer_skips_frames_without_holding_back_a_fast_one() {
     let server = start(|c| c.fps = 30.0);
     // The slow viewer: a tiny receive buffer, reads 4 KiB at a time with pauses (~80 KB/s).
     let slow = TcpStream::connect(server.addr).unwrap();
-    socket2::SockRef::from(&slow).set_recv_buffer_size(8 * 1024).unwrap();
+    socket2::SockRef::from(&slow)
+        .set_recv_buffer_size(8 * 1024)
+        .unwrap();
     let mut slow_c = MjpegClient::over(slow, server.addr, "/stream", false);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop2 = stop.clone();
@@ -115,9 +134,16 @@ fn a_slow_viewer_skips_frames_without_holding_back_a_fast_one() {
     }
     let after = server.state()["frames_captured"].as_u64().unwrap();
     // The fast viewer got (nearly) every frame captured meanwhile: the slow one did not hold it back.
-    assert!(after - before <= n + 3, "fast viewer got {n} frames while {} were captured", after - before);
+    assert!(
+        after - before <= n + 3,
+        "fast viewer got {n} frames while {} were captured",
+        after - before
+    );
     let skipped = server.state()["frames_skipped"].as_u64().unwrap();
-    assert!(skipped > 0, "the slow viewer skips frames instead of queueing them");
+    assert!(
+        skipped > 0,
+        "the slow viewer skips frames instead of queueing them"
+    );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     drop(server);
     slow_thread.join().unwrap();
@@ -133,11 +159,14 @@ fn a_disconnect_storm_leaves_no_viewer_fd_or_thread_behind() {
     let threads_before = threads();
     for i in 0..1000 {
         let mut s = TcpStream::connect(server.addr).unwrap();
-        s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         let mut buf = vec![0u8; 1 + (i % 7) * 3000];
         let _ = s.read(&mut buf);
         // Abrupt: RST instead of FIN, in the middle of a frame.
-        socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO)).unwrap();
+        socket2::SockRef::from(&s)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
         drop(s);
     }
     let state = server.wait_state(Duration::from_secs(20), |s| s["viewers"] == 1);
@@ -148,8 +177,14 @@ fn a_disconnect_storm_leaves_no_viewer_fd_or_thread_behind() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(open_fds() <= fds + 2, "fds {} -> {}", fds, open_fds());
-    assert!(threads() <= threads_before + 2, "threads {} -> {}", threads_before, threads());
-    warm.next_part().expect("the remaining viewer still streams");
+    assert!(
+        threads() <= threads_before + 2,
+        "threads {} -> {}",
+        threads_before,
+        threads()
+    );
+    warm.next_part()
+        .expect("the remaining viewer still streams");
 }
 
 #[test]
@@ -167,7 +202,10 @@ fn a_vanished_camera_shows_no_signal_then_recovers() {
             break;
         }
     }
-    assert!(saw_no_signal, "viewers see NO SIGNAL while the camera is gone");
+    assert!(
+        saw_no_signal,
+        "viewers see NO SIGNAL while the camera is gone"
+    );
     assert_eq!(server.state()["online"], false);
     let r = request(server.addr, "GET", "/snapshot.jpg", &[], b"");
     assert_eq!(r.status, 503, "no snapshot without a camera");
@@ -189,9 +227,14 @@ fn failing_frames_become_no_signal_and_capture_retries() {
     let server = start(|_| {});
     server.control.fail_every(5);
     let mut c = MjpegClient::open(server.addr, "/stream", false);
-    let parts: Vec<_> = (0..40).map(|_| c.next_part().unwrap().no_signal()).collect();
+    let parts: Vec<_> = (0..40)
+        .map(|_| c.next_part().unwrap().no_signal())
+        .collect();
     assert!(parts.iter().any(|n| *n), "errors show as NO SIGNAL");
-    assert!(parts.iter().rev().take(10).any(|n| !*n), "and live frames come back");
+    assert!(
+        parts.iter().rev().take(10).any(|n| !*n),
+        "and live frames come back"
+    );
     assert!(server.control.opens() > 1, "capture reopened the camera");
 }
 
@@ -203,7 +246,12 @@ fn the_camera_closes_after_the_idle_timeout_and_reopens_on_demand() {
     c.next_part().unwrap();
     assert!(server.control.is_open());
     drop(c);
-    assert!(server.control.wait_until(|c| !c.is_open(), Duration::from_secs(15)), "camera closes when idle");
+    assert!(
+        server
+            .control
+            .wait_until(|c| !c.is_open(), Duration::from_secs(15)),
+        "camera closes when idle"
+    );
     let state = server.wait_state(Duration::from_secs(5), |s| s["online"] == false);
     assert_eq!(state["online"], false);
     let r = request(server.addr, "GET", "/snapshot.jpg", &[], b"");
@@ -215,13 +263,19 @@ fn the_camera_closes_after_the_idle_timeout_and_reopens_on_demand() {
 fn snapshot_is_newer_than_its_request() {
     let server = start(|_| {});
     for _ in 0..3 {
-        let asked = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+        let asked = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
         let r = request(server.addr, "GET", "/snapshot.jpg", &[], b"");
         assert_eq!(r.status, 200);
         assert_eq!(r.headers["content-type"], "image/jpeg");
         decode(&r.body);
         let taken: f64 = r.headers["x-timestamp"].parse().unwrap();
-        assert!(taken >= asked - 0.000_001, "captured {taken} after asked {asked}");
+        assert!(
+            taken >= asked - 0.000_001,
+            "captured {taken} after asked {asked}"
+        );
     }
 }
 
@@ -232,13 +286,21 @@ fn stream_variants_are_shared_and_stop_with_their_last_viewer() {
     let mut b = MjpegClient::open(server.addr, "/stream?scale=50&quality=40", false);
     assert_eq!(decode(&a.next_part().unwrap().jpeg), (160, 120));
     assert_eq!(decode(&b.next_part().unwrap().jpeg), (160, 120));
-    assert_eq!(server.state()["variant_encoders"], 1, "one encoder for one variant");
+    assert_eq!(
+        server.state()["variant_encoders"],
+        1,
+        "one encoder for one variant"
+    );
     let r = request(server.addr, "GET", "/stream?quality=500", &[], b"");
     assert_eq!(r.status, 400);
     drop(a);
     drop(b);
     let app = &server.running.as_ref().unwrap().app;
-    assert!(app.variants.wait_encoders_at_most(0, Duration::from_secs(15)), "encoder stops with its last viewer");
+    assert!(
+        app.variants
+            .wait_encoders_at_most(0, Duration::from_secs(15)),
+        "encoder stops with its last viewer"
+    );
 }
 
 #[test]
@@ -263,11 +325,27 @@ fn ffmpeg_decodes_thirty_frames() {
     }
     let server = start(|c| c.fps = 30.0);
     let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-i", &server.url("/stream"), "-frames:v", "30", "-f", "null", "-"])
+        .args([
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            &server.url("/stream"),
+            "-frames:v",
+            "30",
+            "-f",
+            "null",
+            "-",
+        ])
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ffmpeg failed:\n{log}");
-    assert!(log.contains("frame=   30") || log.contains("frame=30"), "30 frames decoded:\n{log}");
-    assert!(!log.to_lowercase().contains("error"), "no decode error:\n{log}");
+    assert!(
+        log.contains("frame=   30") || log.contains("frame=30"),
+        "30 frames decoded:\n{log}"
+    );
+    assert!(
+        !log.to_lowercase().contains("error"),
+        "no decode error:\n{log}"
+    );
 }

@@ -17,7 +17,9 @@ use clap::Parser;
 use futures_lite::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 #[derive(Parser, Debug)]
-#[command(about = "Open N MJPEG viewers against a local pistream and report fps, gaps, CPU and memory")]
+#[command(
+    about = "Open N MJPEG viewers against a local pistream and report fps, gaps, CPU and memory"
+)]
 struct Args {
     /// Stream to watch (loopback addresses only).
     #[arg(long, default_value = "http://127.0.0.1:8080/stream")]
@@ -85,7 +87,13 @@ async fn run(args: Args, addr: SocketAddr, path: String) {
 }
 
 /// One viewer: connect, read parts, count the frames that arrive inside the measured window.
-async fn viewer(addr: SocketAddr, path: String, started: Instant, warmup: Duration, window: Duration) -> ViewerReport {
+async fn viewer(
+    addr: SocketAddr,
+    path: String,
+    started: Instant,
+    warmup: Duration,
+    window: Duration,
+) -> ViewerReport {
     let mut report = ViewerReport::default();
     if let Err(e) = watch(addr, &path, started, warmup, window, &mut report).await {
         report.error = Some(e.to_string());
@@ -160,16 +168,48 @@ async fn watch(
 
 fn report_viewers(reports: &[ViewerReport], window: Duration) {
     let errors: Vec<_> = reports.iter().filter_map(|r| r.error.clone()).collect();
-    let mut fps: Vec<f64> = reports.iter().map(|r| r.frames as f64 / window.as_secs_f64()).collect();
+    let mut fps: Vec<f64> = reports
+        .iter()
+        .map(|r| r.frames as f64 / window.as_secs_f64())
+        .collect();
     fps.sort_by(f64::total_cmp);
-    let mut firsts: Vec<f64> = reports.iter().filter_map(|r| r.first_frame).map(|d| d.as_secs_f64() * 1000.0).collect();
+    let mut firsts: Vec<f64> = reports
+        .iter()
+        .filter_map(|r| r.first_frame)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .collect();
     firsts.sort_by(f64::total_cmp);
     let max_gap = reports.iter().map(|r| r.max_gap).max().unwrap_or_default();
-    let pct = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
-    println!("viewers: {} ({} errors{})", reports.len(), errors.len(), errors.first().map(|e| format!(", first: {e}")).unwrap_or_default());
-    println!("fps per viewer: min {:.2}  median {:.2}  max {:.2}", pct(&fps, 0.0), pct(&fps, 0.5), pct(&fps, 1.0));
-    println!("largest gap between two frames of one viewer: {:.0} ms", max_gap.as_secs_f64() * 1000.0);
-    println!("first frame after start: median {:.1} ms  p99 {:.1} ms  max {:.1} ms", pct(&firsts, 0.5), pct(&firsts, 0.99), pct(&firsts, 1.0));
+    let pct = |v: &[f64], p: f64| {
+        v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "viewers: {} ({} errors{})",
+        reports.len(),
+        errors.len(),
+        errors
+            .first()
+            .map(|e| format!(", first: {e}"))
+            .unwrap_or_default()
+    );
+    println!(
+        "fps per viewer: min {:.2}  median {:.2}  max {:.2}",
+        pct(&fps, 0.0),
+        pct(&fps, 0.5),
+        pct(&fps, 1.0)
+    );
+    println!(
+        "largest gap between two frames of one viewer: {:.0} ms",
+        max_gap.as_secs_f64() * 1000.0
+    );
+    println!(
+        "first frame after start: median {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        pct(&firsts, 0.5),
+        pct(&firsts, 0.99),
+        pct(&firsts, 1.0)
+    );
 }
 
 fn report_server(pid: Option<u32>, before: Option<u64>, window: Duration) {
@@ -177,12 +217,18 @@ fn report_server(pid: Option<u32>, before: Option<u64>, window: Duration) {
     let ticks_per_sec = 100.0; // USER_HZ on Linux
     if let (Some(b), Some(a)) = (before, proc_cpu_ticks(pid)) {
         let cpu = (a - b) as f64 / ticks_per_sec / window.as_secs_f64() * 100.0;
-        println!("server cpu: {cpu:.1}% of one core over {:.0} s", window.as_secs_f64());
+        println!(
+            "server cpu: {cpu:.1}% of one core over {:.0} s",
+            window.as_secs_f64()
+        );
     }
     if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
         for key in ["VmRSS:", "VmHWM:", "Threads:"] {
             if let Some(l) = status.lines().find(|l| l.starts_with(key)) {
-                println!("server {}", l.split_whitespace().collect::<Vec<_>>().join(" "));
+                println!(
+                    "server {}",
+                    l.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
             }
         }
     }
