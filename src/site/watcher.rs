@@ -101,14 +101,14 @@ impl Roots {
 
 /// A running watcher; dropping it stops the watch and its thread.
 pub struct Watching {
-    watcher: Option<Box<dyn Watcher + Send>>,
+    watchers: Vec<Box<dyn Watcher + Send>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Drop for Watching {
     fn drop(&mut self) {
-        // Dropping the watcher drops the event sender, which ends the thread's loop.
-        self.watcher.take();
+        // Dropping the watchers drops the event senders, which ends the thread's loop.
+        self.watchers.clear();
         if let Some(t) = self.thread.take() {
             // The last owner of the service may be the watcher thread itself: never join oneself.
             if t.thread().id() != std::thread::current().id() {
@@ -118,6 +118,10 @@ impl Drop for Watching {
     }
 }
 
+fn watch_err(e: notify::Error) -> SiteError {
+    SiteError::Watch(e.to_string())
+}
+
 /// Starts watching `roots` for `service`; `Ok(None)` for `--watch off`.
 pub fn start(
     service: Weak<SiteService>,
@@ -125,30 +129,50 @@ pub fn start(
     mode: WatchMode,
 ) -> Result<Option<Watching>, SiteError> {
     let (tx, rx) = channel();
-    let mut watcher: Box<dyn Watcher + Send> = match mode {
+    let mut watchers: Vec<(Box<dyn Watcher + Send>, Vec<&PathBuf>)> = match mode {
         WatchMode::Off => return Ok(None),
-        WatchMode::Native => {
-            Box::new(notify::recommended_watcher(tx).map_err(|e| SiteError::Watch(e.to_string()))?)
+        WatchMode::Native => vec![(
+            Box::new(notify::recommended_watcher(tx).map_err(watch_err)?),
+            roots.all().collect(),
+        )],
+        // The poller sees modification times in whole seconds, so two saves in one second look
+        // alike: it also hashes contents, but only of the small text folders, never the photos
+        // (a new or deleted photo shows without reading any file).
+        WatchMode::Poll => {
+            let cfg = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            let text: Vec<&PathBuf> = [&roots.content, &roots.theme]
+                .into_iter()
+                .flatten()
+                .collect();
+            vec![
+                (
+                    Box::new(
+                        notify::PollWatcher::new(tx.clone(), cfg.with_compare_contents(true))
+                            .map_err(watch_err)?,
+                    ),
+                    text,
+                ),
+                (
+                    Box::new(notify::PollWatcher::new(tx, cfg).map_err(watch_err)?),
+                    roots.pic.iter().collect(),
+                ),
+            ]
         }
-        WatchMode::Poll => Box::new(
-            notify::PollWatcher::new(
-                tx,
-                notify::Config::default().with_poll_interval(POLL_INTERVAL),
-            )
-            .map_err(|e| SiteError::Watch(e.to_string()))?,
-        ),
     };
-    for root in roots.all() {
-        watcher
-            .watch(root, RecursiveMode::Recursive)
-            .map_err(|e| SiteError::Watch(format!("{}: {e}", root.display())))?;
+    for (watcher, dirs) in &mut watchers {
+        for root in dirs.iter() {
+            watcher
+                .watch(root, RecursiveMode::Recursive)
+                .map_err(|e| SiteError::Watch(format!("{}: {e}", root.display())))?;
+        }
     }
+    let watchers = watchers.into_iter().map(|(w, _)| w).collect();
     let thread = std::thread::Builder::new()
         .name("site-watcher".into())
         .spawn(move || run(rx, roots, service))
         .map_err(|e| SiteError::Watch(e.to_string()))?;
     Ok(Some(Watching {
-        watcher: Some(watcher),
+        watchers,
         thread: Some(thread),
     }))
 }
