@@ -67,15 +67,16 @@ impl Incoming {
         let read = async {
             let mut searched = 0;
             loop {
-                if let Some(end) = find_head_end(&self.buf[searched..]) {
-                    let rest = self.buf.split_off(searched + end);
-                    return Ok(std::mem::replace(&mut self.buf, rest));
-                }
-                if self.buf.len() > MAX_HEAD {
+                let end = find_head_end(&self.buf[searched..]).map(|e| searched + e);
+                if end.unwrap_or(self.buf.len()) > MAX_HEAD {
                     return Err(HeadError::Reject(
                         StatusCode::RequestHeaderFieldsTooLarge,
                         "request head too large\n",
                     ));
+                }
+                if let Some(end) = end {
+                    let rest = self.buf.split_off(end);
+                    return Ok(std::mem::replace(&mut self.buf, rest));
                 }
                 searched = self.buf.len().saturating_sub(3);
                 match self.fill().await {
@@ -275,7 +276,10 @@ async fn write_response(
     keep_alive: bool,
 ) -> io::Result<bool> {
     let mut body = response.take_body();
-    let len = body.len();
+    // 1xx, 204 and 304 have no body, and no Content-Length that would contradict the resource's.
+    let status = response.status() as u16;
+    let bodiless = status < 200 || status == 204 || status == 304;
+    let len = if bodiless { Some(0) } else { body.len() };
     let keep_alive = keep_alive && len.is_some();
     let mut head = status_line(version, response.status());
     for (name, values) in response.iter() {
@@ -290,7 +294,7 @@ async fn write_response(
     if response.header("content-type").is_none() && len != Some(0) {
         head.push_str(&format!("content-type: {}\r\n", body.mime()));
     }
-    if let Some(len) = len {
+    if let Some(len) = len.filter(|_| !bodiless) {
         head.push_str(&format!("content-length: {len}\r\n"));
     }
     head.push_str(if keep_alive {
@@ -301,7 +305,7 @@ async fn write_response(
     head.push_str("\r\n");
     let mut out = head.into_bytes();
     match len {
-        _ if head_only => writer.write_all(&out).await?,
+        _ if head_only || bodiless => writer.write_all(&out).await?,
         Some(n) if n <= SMALL_BODY => {
             body.read_to_end(&mut out).await?;
             writer.write_all(&out).await?;
