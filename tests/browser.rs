@@ -1,0 +1,305 @@
+//! In a real browser (Debian's chromium driven by chromedriver over WebDriver): the live page shows
+//! a moving picture (the `<img>` decodes and its pixels change over time), Take photo then the
+//! gallery shows the new photo, a photo someone else takes appears on an open gallery page (SSE),
+//! and delete removes it. WebDriver is plain HTTP + JSON, so a small client here does the talking.
+//! Without chromium/chromedriver the tests print a loud SKIPPED notice; `.ci/run` installs both.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process and one browser session.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` (after a loud notice) when chromium or chromedriver is not installed.
+    fn start() -> Option<Browser> {
+        if !std::path::Path::new(CHROMIUM).exists()
+            || !common::have_tool("chromedriver", "the browser test")
+        {
+            if !std::path::Path::new(CHROMIUM).exists() {
+                eprintln!("\n!!!!!!!! SKIPPED: {CHROMIUM} is not installed (apt-get install chromium chromium-driver) !!!!!!!!\n");
+                assert!(
+                    std::env::var_os("PISTREAM_REQUIRE_TOOLS").is_none(),
+                    "chromium is required"
+                );
+            }
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let profile = tempfile::tempdir().unwrap();
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while b
+            .call("GET", "/status", None)
+            .map(|v| v["value"]["ready"] != true)
+            .unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "chromedriver never became ready");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1024,768",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", b._profile.path().display())])
+        .collect::<Vec<_>>();
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        }}});
+        let created = b.call("POST", "/session", Some(caps)).expect("session");
+        b.session = created["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        b.cmd(
+            "POST",
+            "/timeouts",
+            json!({ "script": 30000, "pageLoad": 30000 }),
+        );
+        Some(b)
+    }
+
+    /// One WebDriver request; the parsed JSON reply.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> std::io::Result<Value> {
+        let mut s = TcpStream::connect(self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )?;
+        // chromedriver may keep the socket open despite `Connection: close`: read by length.
+        let mut r = std::io::BufReader::new(s);
+        let (_, _, headers) = common::read_head(&mut r)?;
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        r.read_exact(&mut body)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| std::io::Error::other(format!("{e}: {}", String::from_utf8_lossy(&body))))
+    }
+
+    /// A session command; panics with the driver's message on error.
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let reply = self
+            .call(method, &path, Some(body))
+            .expect("webdriver reply");
+        assert!(
+            reply["value"]["error"].is_null(),
+            "{method} {path}: {reply}"
+        );
+        reply["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    fn run(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// Runs `script`, which must call `done(value)` (its last argument) when finished.
+    fn run_async(&self, script: &str) -> Value {
+        let script = format!("var done = arguments[arguments.length - 1];\n{script}");
+        self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// Re-evaluates `expr` in the page until it is truthy, at most `timeout`; the last value.
+    fn wait_for(&self, expr: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self
+                .call(
+                    "POST",
+                    &format!("/session/{}/execute/sync", self.session),
+                    Some(json!({ "script": format!("return {expr};"), "args": [] })),
+                )
+                .map(|r| r["value"].clone())
+                .unwrap_or(Value::Null);
+            let truthy = !(v.is_null() || v == false || v == 0 || v == "");
+            if (truthy && v.get("error").is_none()) || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.call("DELETE", &format!("/session/{}", self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn server() -> common::TestServer {
+    common::start(|c| c.watch = pistream::config::WatchMode::Native)
+}
+
+#[test]
+fn live_page_shows_a_moving_picture() {
+    let s = server();
+    let Some(b) = Browser::start() else { return };
+    b.goto(&s.url("/live"));
+    // Draw the <img> to a canvas now and again until the pixels differ (or 15 s pass).
+    let result = b.run_async(
+        r#"
+        var img = document.getElementById('stream');
+        function pixels() {
+          var c = document.createElement('canvas');
+          c.width = img.naturalWidth; c.height = img.naturalHeight;
+          var ctx = c.getContext('2d');
+          ctx.drawImage(img, 0, 0);
+          var d = ctx.getImageData(0, 0, c.width, c.height).data, sum = 0;
+          for (var i = 0; i < d.length; i += 7) sum = (sum * 31 + d[i]) % 1000000007;
+          return sum;
+        }
+        var start = Date.now(), first = null;
+        (function look() {
+          if (img.naturalWidth > 0) {
+            var now = pixels();
+            if (first === null) first = now;
+            else if (now !== first) return done({ moving: true, w: img.naturalWidth, h: img.naturalHeight });
+          }
+          if (Date.now() - start > 15000) return done({ moving: false, w: img.naturalWidth, first: first });
+          setTimeout(look, 100);
+        })();
+        "#,
+    );
+    assert_eq!(result["moving"], true, "{result}");
+    assert_eq!(
+        (result["w"].as_u64(), result["h"].as_u64()),
+        (Some(320), Some(240)),
+        "{result}"
+    );
+    // The stats line is filled from /api/state.
+    let viewers = b.wait_for(
+        "+document.querySelector('[data-stat=viewers]').textContent >= 1",
+        Duration::from_secs(10),
+    );
+    assert_eq!(viewers, true, "viewer count shown");
+}
+
+#[test]
+fn take_photo_then_the_gallery_shows_it_and_delete_removes_it() {
+    let s = server();
+    let Some(b) = Browser::start() else { return };
+    b.goto(&s.url("/live"));
+    b.run("document.querySelector('form.take-photo button').click();");
+    let name = b.wait_for(
+        "document.querySelector('.photo-result a img') && document.querySelector('.photo-result a img').alt",
+        Duration::from_secs(20),
+    );
+    let name = name
+        .as_str()
+        .unwrap_or_else(|| panic!("no photo shown on the live page: {name}"))
+        .to_string();
+    assert!(s.pic.join(&name).is_file(), "{name} saved");
+
+    b.goto(&s.url("/photos"));
+    let card = format!("document.querySelector('.card[data-name=\"{name}\"]') !== null");
+    // The watcher may not have refreshed the gallery yet; the page reloads itself when it does.
+    assert_eq!(
+        b.wait_for(&card, Duration::from_secs(15)),
+        true,
+        "the new photo is in the gallery"
+    );
+
+    // Someone else takes a photo: the open gallery page shows it without anyone reloading.
+    let other = common::request(
+        s.addr,
+        "POST",
+        "/photos",
+        &[("Accept", "application/json")],
+        b"",
+    );
+    assert_eq!(other.status, 201);
+    let cards = b.wait_for(
+        "document.querySelectorAll('.card').length >= 2",
+        Duration::from_secs(15),
+    );
+    assert_eq!(cards, true, "a photo taken elsewhere appears over SSE");
+
+    // Delete the first photo: confirm, then the card goes and so does exactly that file.
+    b.run("window.confirm = function () { return true; };");
+    b.run(&format!(
+        "document.querySelector('.card[data-name=\"{name}\"] form.delete button').click();"
+    ));
+    let gone = format!("document.querySelector('.card[data-name=\"{name}\"]') === null");
+    assert_eq!(b.wait_for(&gone, Duration::from_secs(15)), true);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.pic.join(&name).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!s.pic.join(&name).exists(), "file deleted");
+    let left: Vec<_> = std::fs::read_dir(&s.pic)
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(left.len(), 1, "exactly one photo was deleted");
+    b.goto(&s.url("/photos"));
+    assert_eq!(
+        b.run(&format!(
+            "return document.querySelector('.card[data-name=\"{name}\"]') === null;"
+        )),
+        true
+    );
+}
