@@ -39,6 +39,9 @@ pub fn from_io(device: &str, err: io::Error) -> CameraError {
         Some(libc::EBUSY) => CameraError::Busy {
             device: device.to_string(),
         },
+        Some(libc::ENOTTY) => CameraError::Other(format!(
+            "{device}: not a V4L2 video device (see `pistream cameras` for the ones that are)"
+        )),
         Some(libc::EIO) | Some(libc::ENODEV) => {
             CameraError::Disconnected(format!("{device}: {err} (unplugged?)"))
         }
@@ -51,7 +54,8 @@ pub fn from_start(device: &str, mode: &str, err: rscam::Error) -> CameraError {
     match err {
         rscam::Error::Io(e) => from_io(device, e),
         other => CameraError::Unsupported(format!(
-            "{device} refused {mode}: {other} (the driver adjusted it; see `pistream cameras`)"
+            "{mode} on {device}: it lists the mode, but its driver changed it ({other}); \
+             see `pistream cameras`"
         )),
     }
 }

@@ -107,8 +107,8 @@ fn start(device: &str, config: &CameraConfig) -> Result<(rscam::Camera, StreamIn
             .map(|f| fourcc_str(&f.format))
             .collect();
         return Err(CameraError::Unsupported(format!(
-            "{device} offers no format pistream captures (MJPG, YUYV, RGB3); it offers: [{}] \
-             (is it a metadata node? try another /dev/video*)",
+            "any format pistream captures (MJPG, YUYV, RGB3): {device} offers [{}] \
+             (a metadata node? try another /dev/video*)",
             offered.join(", ")
         )));
     };
