@@ -73,11 +73,6 @@ impl<'a> Raw<'a> {
         height: u32,
         data: &'a [u8],
     ) -> Result<Self, EncodeError> {
-        let Some(expected) = format.frame_len(width, height) else {
-            return Err(EncodeError::Unsupported(format!(
-                "{format} is not raw pixels"
-            )));
-        };
         // jpeg-encoder takes 16-bit sides; YUYV needs whole pixel pairs.
         let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
             return Err(EncodeError::Unsupported(format!(
@@ -89,6 +84,11 @@ impl<'a> Raw<'a> {
                 "an empty {width}x{height} frame"
             )));
         }
+        let Some(expected) = format.frame_len(width, height) else {
+            return Err(EncodeError::Unsupported(format!(
+                "{format} is not raw pixels"
+            )));
+        };
         if format == PixelFormat::Yuyv && w % 2 == 1 {
             return Err(EncodeError::Unsupported(format!(
                 "YUYV with an odd width ({width})"
@@ -279,6 +279,7 @@ pub(crate) mod tests {
             Frame::new(PixelFormat::Yuyv, 3, 2, vec![0u8; 12]),
             Frame::new(PixelFormat::Rgb24, 0, 0, Vec::<u8>::new()),
             Frame::new(PixelFormat::Rgb24, 70_000, 1, vec![0u8; 210_000]),
+            Frame::new(PixelFormat::Bgra, u32::MAX, u32::MAX, vec![0u8; 4]),
         ];
         for frame in &cases {
             assert!(to_jpeg(frame, 80).is_err(), "{frame:?}");
@@ -287,6 +288,11 @@ pub(crate) mod tests {
                 "{frame:?}"
             );
         }
+        // The encoders themselves refuse JPEG input (only `to_jpeg` passes it through).
+        let jpeg = Frame::new(PixelFormat::Jpeg, 16, 16, vec![0xFF, 0xD8]);
+        assert!(FastEncoder::new()
+            .encode(&jpeg, 80, &mut Vec::new())
+            .is_err());
         let e = to_jpeg(&cases[0], 80).unwrap_err();
         assert_eq!(
             e.to_string(),

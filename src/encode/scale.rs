@@ -48,7 +48,7 @@ pub fn variant(frame: &Frame, width: Option<u32>, quality: u8) -> Result<Vec<u8>
     let (sw, sh) = (src.width as u32, src.height as u32);
     let (tw, th) = target_size(sw, sh, width);
     // Typical encoded size is well under a tenth of the YUYV size: reserve that, grow if needed.
-    let mut out = Vec::with_capacity((tw * th / 4) as usize);
+    let mut out = Vec::with_capacity(tw as usize * th as usize / 4);
     if (tw, th) == (sw, sh) {
         FastEncoder::new().encode_raw(&src, quality, &mut out)?;
     } else {
