@@ -35,6 +35,21 @@ pub enum Timing {
     Recorded,
 }
 
+impl std::str::FromStr for Timing {
+    type Err = String;
+
+    /// `fps` or `recorded` (any case), as a command-line value.
+    fn from_str(s: &str) -> Result<Timing, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fps" => Ok(Timing::Fps),
+            "recorded" => Ok(Timing::Recorded),
+            other => Err(format!(
+                "`{other}` is not a replay timing: use `fps` or `recorded`"
+            )),
+        }
+    }
+}
+
 /// How the replay camera plays.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplayOptions {
@@ -190,6 +205,17 @@ mod tests {
         // first (loop start) → fps; +0.25 s; missing → fps; after a missing one → fps;
         // backwards → fps; a 24.5 s pause → fps.
         assert_eq!(gaps, [100, 250, 100, 100, 100, 100]);
+    }
+
+    #[test]
+    fn timing_parses_from_its_command_line_names() {
+        assert_eq!("recorded".parse(), Ok(Timing::Recorded));
+        assert_eq!(" FPS ".parse(), Ok(Timing::Fps));
+        let err = "realtime".parse::<Timing>().unwrap_err();
+        assert!(
+            err.contains("`realtime`") && err.contains("recorded"),
+            "{err}"
+        );
     }
 
     #[test]
