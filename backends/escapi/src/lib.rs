@@ -77,7 +77,11 @@ fn start(
     config: &CameraConfig,
     options: &EscapiOptions,
 ) -> Result<(Worker, StreamInfo), CameraError> {
-    let index = select::select(config.device.as_deref(), &windows::camera_names())?;
+    let index = select::select(
+        config.device.as_deref(),
+        windows::camera_count(),
+        windows::camera_names,
+    )?;
     let (width, height, fps) = (config.width, config.height, config.fps);
     let (worker, granted) = Worker::spawn(
         move || windows::open(index, width, height, fps),

@@ -10,9 +10,14 @@ use pistream_camera::CameraError;
 use crate::pacing::escapi_fps;
 use crate::worker::{Grabber, Opened};
 
+/// How many cameras are present.
+pub fn camera_count() -> usize {
+    escapi::num_devices()
+}
+
 /// The names of the cameras present, in escapi's index order.
 pub fn camera_names() -> Vec<String> {
-    (0..escapi::num_devices())
+    (0..camera_count())
         .map(|i| name_of(i).unwrap_or_else(|| format!("camera {i}")))
         .collect()
 }
