@@ -127,6 +127,25 @@ async fn yuyv_frames_are_delivered_raw_at_their_exact_length() {
 }
 
 #[async_std::test]
+async fn rgb_is_the_last_resort_and_delivered_raw() {
+    let sim = SimCamera::install(
+        "/sim/rgb",
+        vec![
+            SimFormat::new(*b"H264", true, &[(4, 2)], &[30]),
+            SimFormat::new(*b"RGB3", false, &[(4, 2)], &[30]),
+        ],
+    );
+    let mut cam = camera();
+    let info = cam.open(&config(sim.path(), 4, 2, 30.0)).await.unwrap();
+    assert_eq!(info.format, PixelFormat::Rgb24);
+    let sent: Vec<u8> = (100..124).collect();
+    sim.push_frame(sent.clone());
+    let got = cam.next_frame().await.unwrap();
+    assert_eq!((got.format, &got.data[..]), (PixelFormat::Rgb24, &sent[..]));
+    close(&mut cam, &sim).await;
+}
+
+#[async_std::test]
 async fn truncated_mjpeg_frames_are_dropped() {
     let sim = webcam("/sim/truncated");
     let mut cam = camera();
