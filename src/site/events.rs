@@ -83,12 +83,18 @@ impl EventBus {
 
     /// An SSE body that sees events published from now on.
     pub fn sse(self: &Arc<Self>) -> SseStream {
+        self.sse_every(KEEPALIVE)
+    }
+
+    /// [`EventBus::sse`] with another keep-alive period (tests use a short one).
+    pub fn sse_every(self: &Arc<Self>, keepalive: Duration) -> SseStream {
         SseStream {
             sub: self.subscribe(),
             buf: b"retry: 2000\n: connected\n\n".to_vec(),
             pos: 0,
             listener: None,
-            keepalive: Timer::after(KEEPALIVE),
+            keepalive,
+            timer: Timer::after(keepalive),
         }
     }
 
@@ -154,7 +160,8 @@ pub struct SseStream {
     buf: Vec<u8>,
     pos: usize,
     listener: Option<EventListener>,
-    keepalive: Timer,
+    keepalive: Duration,
+    timer: Timer,
 }
 
 impl SseStream {
@@ -168,7 +175,7 @@ impl SseStream {
                     self.listener = None;
                     self.buf = format!("id: {seq}\ndata: {name}\n\n").into_bytes();
                     self.pos = 0;
-                    self.keepalive.set_after(KEEPALIVE);
+                    self.timer.set_after(self.keepalive);
                     return Poll::Ready(true);
                 }
                 Ok(None) => {}
@@ -179,8 +186,8 @@ impl SseStream {
                 Some(l) => match Pin::new(l).poll(cx) {
                     Poll::Ready(()) => self.listener = None,
                     Poll::Pending => {
-                        if Pin::new(&mut self.keepalive).poll_next(cx).is_ready() {
-                            self.keepalive.set_after(KEEPALIVE);
+                        if Pin::new(&mut self.timer).poll_next(cx).is_ready() {
+                            self.timer.set_after(self.keepalive);
                             self.buf = b": keepalive\n\n".to_vec();
                             self.pos = 0;
                             return Poll::Ready(true);
@@ -283,6 +290,17 @@ mod tests {
         async_io::block_on(body.read_to_string(&mut text)).unwrap();
         assert!(text.starts_with("retry: 2000\n"), "{text}");
         assert!(text.contains("id: 1\ndata: page:about\n\n"), "{text}");
+    }
+
+    #[test]
+    fn an_idle_sse_stream_sends_keepalive_comments() {
+        let bus = EventBus::new();
+        let mut body = bus.sse_every(Duration::from_millis(20));
+        let mut hello = [0u8; 25];
+        async_io::block_on(body.read_exact(&mut hello)).unwrap();
+        let mut buf = [0u8; 64];
+        let n = async_io::block_on(body.read(&mut buf)).unwrap();
+        assert_eq!(&buf[..n], b": keepalive\n\n");
     }
 
     #[test]

@@ -85,8 +85,15 @@ impl SiteService {
     pub fn start(config: &Config) -> std::io::Result<Arc<SiteService>> {
         let svc = Self::open(&config.content, config.theme.as_deref(), config.quality)
             .map_err(std::io::Error::other)?;
-        svc.watch(config.watch, Some(&config.pic))
-            .map_err(std::io::Error::other)?;
+        if let Err(e) = svc.watch(config.watch, Some(&config.pic)) {
+            // Out of inotify watches, say: polling still gives hot reload, so serve on.
+            if config.watch != WatchMode::Native {
+                return Err(std::io::Error::other(e));
+            }
+            log::warn!("{e}; falling back to --watch poll");
+            svc.watch(WatchMode::Poll, Some(&config.pic))
+                .map_err(std::io::Error::other)?;
+        }
         Ok(svc)
     }
 
