@@ -235,6 +235,22 @@ fn live_page_shows_a_moving_picture() {
         Duration::from_secs(10),
     );
     assert_eq!(viewers, true, "viewer count shown");
+
+    // Shrink asks the server for an 80% variant: the picture decodes at 256 pixels wide.
+    b.run("document.querySelector('[data-action=shrink]').click();");
+    let src = b.run("return document.getElementById('stream').getAttribute('src');");
+    assert_eq!(src, "/stream?scale=80", "{src}");
+    let shrunk = b.wait_for(
+        "document.getElementById('stream').naturalWidth === 256",
+        Duration::from_secs(15),
+    );
+    assert_eq!(shrunk, true, "the shrunk variant decodes");
+    b.run("document.querySelector('[data-action=lower]').click();");
+    let src = b.run("return document.getElementById('stream').getAttribute('src');");
+    assert_eq!(src, "/stream?scale=80&quality=64", "{src}");
+    b.run("document.querySelector('[data-action=reset]').click();");
+    let src = b.run("return document.getElementById('stream').getAttribute('src');");
+    assert_eq!(src, "/stream", "{src}");
 }
 
 #[test]

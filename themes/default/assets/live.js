@@ -10,6 +10,11 @@
   var scale = +fig.getAttribute('data-scale') || 100;
   var quality = +fig.getAttribute('data-quality') || q0;
 
+  var fullWidth = 0;
+  img.addEventListener('load', function () {
+    if (scale <= 100 && img.naturalWidth) fullWidth = Math.round(img.naturalWidth * 100 / scale);
+  });
+
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, Math.round(v))); }
   function stat(name) { return document.querySelector('[data-stat="' + name + '"]'); }
   function setText(name, text) { var el = stat(name); if (el) el.textContent = text; }
@@ -20,6 +25,8 @@
     if (quality !== q0) q.push('quality=' + quality);
     var query = q.length ? '?' + q.join('&') : '';
     img.src = '/stream' + query;
+    // The server never upscales: past 100% the camera's own frames are shown larger.
+    img.style.width = scale > 100 && fullWidth ? Math.round(fullWidth * scale / 100) + 'px' : '';
     if (location.pathname === '/live') history.replaceState(null, '', '/live' + query);
     setText('view', scale + '% · quality ' + quality);
   }
@@ -95,6 +102,7 @@
       .then(function (s) {
         setText('status', s.online ? 'live' : 'offline' + (s.status ? ': ' + s.status : ''));
         setText('viewers', String(s.viewers));
+        if (s.width) fullWidth = s.width;
         var fps = typeof s.fps_measured === 'number' ? s.fps_measured : 0;
         setText('fps', fps.toFixed(1));
       })
