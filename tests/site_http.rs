@@ -274,3 +274,58 @@ fn events_announce_an_edit_to_open_pages() {
     }
     assert!(text(&get(&s, "/pages/setup")).contains("edited over HTTP"));
 }
+
+#[test]
+fn hostile_photo_names_work_from_gallery_to_photo_page() {
+    let s = server();
+    let taken = request(
+        s.addr,
+        "POST",
+        "/photos",
+        &[("Accept", "application/json")],
+        b"",
+    );
+    assert_eq!(taken.status, 201);
+    let photo: serde_json::Value = serde_json::from_slice(&taken.body).unwrap();
+    let jpeg = std::fs::read(s.pic.join(photo["name"].as_str().unwrap())).unwrap();
+    let names = [
+        "with space.jpg",
+        "中文照片.jpg",
+        "emoji 📷.jpg",
+        "hash#1.jpg",
+        "100%.jpg",
+        "what?.jpg",
+        "a&b<c>.jpg",
+    ];
+    for n in names {
+        std::fs::write(s.pic.join(n), &jpeg).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let gallery = loop {
+        let g = text(&get(&s, "/photos"));
+        if g.contains("class=\"count\">8<") || Instant::now() > deadline {
+            break g;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(gallery.contains("class=\"count\">8<"), "{gallery}");
+    for n in names {
+        let url = format!("/photos/{}", pistream::gallery::encode_name(n));
+        assert!(
+            gallery.contains(&format!("href=\"{url}\"")),
+            "{n}: {gallery}"
+        );
+        let page = get(&s, &url);
+        assert_eq!(page.status, 200, "{n}");
+        let escaped = n
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            text(&page).contains(&format!("<h1>{escaped}</h1>")),
+            "{n}: {}",
+            text(&page)
+        );
+        assert!(!text(&page).contains("<c>"), "names are escaped");
+    }
+}

@@ -75,7 +75,7 @@
           var link = document.createElement('a');
           link.href = photo.url || '/photos/' + enc;
           var thumb = document.createElement('img');
-          thumb.src = '/pic/' + enc;
+          thumb.src = photo.file || '/pic/' + enc;
           thumb.alt = photo.name;
           var caption = document.createElement('span');
           caption.textContent = 'Saved ' + photo.name;
