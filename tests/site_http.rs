@@ -243,36 +243,54 @@ fn browser_errors_get_the_themed_page_and_api_clients_do_not() {
 fn events_announce_an_edit_to_open_pages() {
     let s = server();
     let content = s.pic.parent().unwrap().join("content");
+    // The number the page was rendered at, as the layout hands it to site.js.
+    let page = text(&get(&s, "/pages/setup"));
+    let at = page
+        .find("data-events-since=\"")
+        .expect("events_since in the page")
+        + 19;
+    let since: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+
+    let mut r = open_events(&s, "/events");
+    std::fs::write(content.join("setup.md"), "# Setup\n\nedited over HTTP\n").unwrap();
+    read_until(&mut r, "data: page:setup");
+    assert!(text(&get(&s, "/pages/setup")).contains("edited over HTTP"));
+
+    // A page rendered before the edit whose EventSource connects only now still hears of it.
+    let mut late = open_events(&s, &format!("/events?since={since}"));
+    read_until(&mut late, "data: page:setup");
+}
+
+/// Opens an SSE stream and reads up to its greeting (so the subscription exists).
+fn open_events(s: &common::TestServer, path: &str) -> BufReader<TcpStream> {
     let mut sock = TcpStream::connect(s.addr).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
     write!(
         sock,
-        "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
     )
     .unwrap();
     let mut r = BufReader::new(sock);
     let (_, status, headers) = common::read_head(&mut r).unwrap();
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/event-stream");
-    // Read until the greeting, so the subscription exists before the edit.
+    read_until(&mut r, ": connected");
+    r
+}
+
+fn read_until(r: &mut BufReader<TcpStream>, wanted: &str) {
     let mut line = String::new();
-    while !line.contains(": connected") {
-        line.clear();
-        assert!(r.read_line(&mut line).unwrap() > 0, "stream ended");
-    }
-    std::fs::write(content.join("setup.md"), "# Setup\n\nedited over HTTP\n").unwrap();
-    loop {
+    while !line.contains(wanted) {
         line.clear();
         assert!(
             r.read_line(&mut line).unwrap() > 0,
-            "stream ended before the event"
+            "stream ended before {wanted:?}"
         );
-        if line.contains("data: page:setup") {
-            break;
-        }
     }
-    assert!(text(&get(&s, "/pages/setup")).contains("edited over HTTP"));
 }
 
 #[test]

@@ -73,23 +73,35 @@ impl EventBus {
         self.wake.notify(usize::MAX);
     }
 
+    /// The sequence number of the last event published (0 before the first).
+    pub fn last(&self) -> u64 {
+        self.lock().last
+    }
+
     /// A blocking subscription that sees events published from now on.
     pub fn subscribe(self: &Arc<Self>) -> Subscription {
+        self.subscribe_since(None)
+    }
+
+    /// A subscription that sees events after number `since` (those still in the ring), or from
+    /// now on. A `since` from the future (the server restarted) counts as now.
+    pub fn subscribe_since(self: &Arc<Self>, since: Option<u64>) -> Subscription {
+        let last = self.lock().last;
         Subscription {
             bus: self.clone(),
-            seen: self.lock().last,
+            seen: since.map_or(last, |s| s.min(last)),
         }
     }
 
-    /// An SSE body that sees events published from now on.
-    pub fn sse(self: &Arc<Self>) -> SseStream {
-        self.sse_every(KEEPALIVE)
+    /// An SSE body that sees events after `since` (see [`EventBus::subscribe_since`]).
+    pub fn sse(self: &Arc<Self>, since: Option<u64>) -> SseStream {
+        self.sse_every(since, KEEPALIVE)
     }
 
     /// [`EventBus::sse`] with another keep-alive period (tests use a short one).
-    pub fn sse_every(self: &Arc<Self>, keepalive: Duration) -> SseStream {
+    pub fn sse_every(self: &Arc<Self>, since: Option<u64>, keepalive: Duration) -> SseStream {
         SseStream {
-            sub: self.subscribe(),
+            sub: self.subscribe_since(since),
             buf: b"retry: 2000\n: connected\n\n".to_vec(),
             pos: 0,
             listener: None,
@@ -265,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn a_late_subscriber_catches_up_from_the_number_its_page_was_rendered_at() {
+        let bus = EventBus::new();
+        bus.publish("page:a");
+        let rendered_at = bus.last();
+        bus.publish("gallery"); // published while the page was on its way
+        let mut late = bus.subscribe_since(Some(rendered_at));
+        assert_eq!(
+            late.recv_timeout(Duration::from_secs(5)).as_deref(),
+            Some("gallery")
+        );
+        let mut restarted = bus.subscribe_since(Some(1000));
+        assert_eq!(restarted.recv_timeout(Duration::from_millis(20)), None);
+    }
+
+    #[test]
     fn a_waiting_subscriber_is_woken_from_another_thread() {
         let bus = EventBus::new();
         let mut sub = bus.subscribe();
@@ -282,7 +309,7 @@ mod tests {
     #[test]
     fn sse_stream_frames_events_and_ends_on_close() {
         let bus = EventBus::new();
-        let mut body = bus.sse();
+        let mut body = bus.sse(None);
         assert_body_bounds(&body);
         bus.publish("page:about");
         bus.close();
@@ -295,7 +322,7 @@ mod tests {
     #[test]
     fn an_idle_sse_stream_sends_keepalive_comments() {
         let bus = EventBus::new();
-        let mut body = bus.sse_every(Duration::from_millis(20));
+        let mut body = bus.sse_every(None, Duration::from_millis(20));
         let mut hello = [0u8; 25];
         async_io::block_on(body.read_exact(&mut hello)).unwrap();
         let mut buf = [0u8; 64];
@@ -306,7 +333,7 @@ mod tests {
     #[test]
     fn sse_stream_wakes_on_a_later_publish() {
         let bus = EventBus::new();
-        let mut body = bus.sse();
+        let mut body = bus.sse(None);
         let mut hello = [0u8; 25];
         async_io::block_on(body.read_exact(&mut hello)).unwrap();
         let publisher = {

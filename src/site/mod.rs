@@ -64,6 +64,20 @@ pub struct Site {
     pub default_quality: u8,
 }
 
+/// A [`Site`] as one request sees it, with the event sequence number it is current as of.
+pub struct SiteView {
+    pub site: Arc<Site>,
+    /// Events up to this number are reflected in `site`; pages subscribe from here.
+    pub since: u64,
+}
+
+impl std::ops::Deref for SiteView {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
 /// Called (on the watcher thread) when files in the photo folder change: the gallery rescans.
 pub type PicturesHook = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
@@ -155,7 +169,17 @@ impl SiteService {
     }
 
     /// The current site: hold it for the whole request so every part comes from one version.
-    pub fn site(&self) -> Arc<Site> {
+    /// It carries the event sequence number read just before it was taken, which pages hand back
+    /// to `/events?since=N`, so a change made while a page was on its way is not missed.
+    pub fn site(&self) -> SiteView {
+        let since = self.events.last();
+        SiteView {
+            site: self.current(),
+            since,
+        }
+    }
+
+    fn current(&self) -> Arc<Site> {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -172,7 +196,7 @@ impl SiteService {
     }
 
     fn swap(&self, theme: Arc<Theme>, pages: Arc<Pages>) -> Arc<Site> {
-        let old = self.site();
+        let old = self.current();
         let theme_problem = self
             .theme_problem
             .lock()
@@ -196,7 +220,7 @@ impl SiteService {
     /// Re-reads the markdown pages (unchanged files are reused) and tells open pages.
     pub fn reload_pages(&self) {
         let _one = self.rebuild.lock().unwrap_or_else(|p| p.into_inner());
-        let cur = self.site();
+        let cur = self.current();
         let (pages, changes) = Pages::build(&self.content, Some(&cur.pages));
         for p in pages
             .problems
@@ -219,7 +243,7 @@ impl SiteService {
     /// Re-loads the theme; a theme that fails keeps the current one and reports why.
     pub fn reload_theme(&self) {
         let _one = self.rebuild.lock().unwrap_or_else(|p| p.into_inner());
-        let cur = self.site();
+        let cur = self.current();
         let theme = match Theme::load(self.theme_dir.as_deref()) {
             Ok(t) => {
                 *self.theme_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::markdown::encode_segment;
 use super::pages::{event_name, Page};
-use super::{Site, SiteError};
+use super::{SiteError, SiteView};
 
 /// Photos per gallery page.
 pub const PER_PAGE: usize = 24;
@@ -79,7 +79,7 @@ fn photo_page_url(name: &str) -> String {
     format!("/photos/{}", encode_segment(name))
 }
 
-impl Site {
+impl SiteView {
     /// The data every template gets: `site` (title, nav, problems) and `page` (kind, title, url,
     /// reload = the SSE event names that make this page reload itself).
     fn base(&self, kind: &str, title: &str, url: &str, reload: &[String]) -> Map<String, Value> {
@@ -103,7 +103,8 @@ impl Site {
         );
         m.insert(
             "page".into(),
-            json!({ "kind": kind, "title": title, "url": url, "reload": reload.join(" ") }),
+            json!({ "kind": kind, "title": title, "url": url, "reload": reload.join(" "),
+                    "events_since": self.since }),
         );
         m
     }
@@ -260,7 +261,7 @@ pub fn sample(name: &str) -> Value {
     );
     m.insert(
         "page".into(),
-        json!({ "kind": name, "title": "Sample", "url": "/", "reload": "theme" }),
+        json!({ "kind": name, "title": "Sample", "url": "/", "reload": "theme", "events_since": 0 }),
     );
     match name {
         "home" => {

@@ -12,7 +12,7 @@ use tide::{Body, Middleware, Next, Response, StatusCode};
 
 use super::{Request, Server, State};
 use crate::gallery::{decode_name, GalleryError};
-use crate::site::{plain_error_page, LiveView, Site, SiteError, PER_PAGE};
+use crate::site::{plain_error_page, LiveView, SiteError, SiteView, PER_PAGE};
 
 pub fn register(server: &mut Server) {
     // The watcher tells the gallery to rescan when photos come and go.
@@ -60,7 +60,7 @@ fn rendered(result: Result<String, SiteError>) -> Response {
     }
 }
 
-fn themed_error(site: &Site, status: StatusCode, message: &str) -> Response {
+fn themed_error(site: &SiteView, status: StatusCode, message: &str) -> Response {
     html(status, site.render_error(status as u16, message))
 }
 
@@ -241,7 +241,21 @@ async fn events(req: Request) -> tide::Result {
     res.insert_header("Content-Type", "text/event-stream");
     res.insert_header("Cache-Control", "no-store");
     res.insert_header("X-Accel-Buffering", "no");
-    res.set_body(Body::from_reader(req.state().site.events().sse(), None));
+    // Where to start: the browser's Last-Event-ID when it reconnects, else the number the page
+    // was rendered at (`?since=N`), so nothing published in between is missed.
+    let since = req
+        .header("Last-Event-ID")
+        .and_then(|v| v.as_str().trim().parse().ok())
+        .or_else(|| {
+            req.url()
+                .query_pairs()
+                .find(|(k, _)| k == "since")
+                .and_then(|(_, v)| v.parse().ok())
+        });
+    res.set_body(Body::from_reader(
+        req.state().site.events().sse(since),
+        None,
+    ));
     Ok(res)
 }
 

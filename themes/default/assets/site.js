@@ -5,7 +5,10 @@
   'use strict';
   var want = (document.body.getAttribute('data-reload') || '').split(/\s+/).filter(Boolean);
   if (!want.length || !window.EventSource) return;
-  var events = new EventSource('/events');
+  // Start from the event number the page was rendered at: a change made while the page was
+  // loading still reloads it.
+  var since = document.body.getAttribute('data-events-since');
+  var events = new EventSource('/events' + (since ? '?since=' + encodeURIComponent(since) : ''));
   events.onmessage = function (e) {
     if (want.indexOf(e.data) >= 0) {
       events.close();
