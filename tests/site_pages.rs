@@ -337,3 +337,46 @@ fn theme_init_writes_the_built_in_theme_and_refuses_a_non_empty_folder() {
     assert_eq!(builtin, written);
     assert!(matches!(init_theme(&out), Err(SiteError::NotEmpty(_))));
 }
+
+#[test]
+fn a_template_failing_on_real_data_gives_an_error_naming_file_and_line() {
+    // The sample data has no `extra.special`, so the test render passes; a real page that has it
+    // reaches the missing partial while a visitor waits.
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(dir.path().join("theme/templates")).unwrap();
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        dir.path().join("theme/templates/page.hbs"),
+        "<p>{{content.title}}</p>\n{{#if content.extra.special}}\n{{> not_there}}\n{{/if}}\n",
+    )
+    .unwrap();
+    std::fs::write(content.join("plain.md"), "# Plain\n").unwrap();
+    std::fs::write(content.join("odd.md"), "+++\nspecial = true\n+++\n# Odd\n").unwrap();
+    let site = SiteService::open(&content, Some(&dir.path().join("theme")), 80)
+        .unwrap()
+        .site();
+    assert!(site.problems.is_empty(), "{:?}", site.problems);
+    assert!(site.render_page("plain").unwrap().is_ok());
+    match site.render_page("odd").unwrap() {
+        Err(SiteError::Template {
+            file,
+            line,
+            message,
+        }) => {
+            assert!(file.ends_with("templates/page.hbs"), "{file}");
+            assert_eq!(line, Some(3), "{message}");
+            let page = pistream::site::plain_error_page(
+                500,
+                &SiteError::Template {
+                    file,
+                    line,
+                    message,
+                }
+                .to_string(),
+            );
+            assert!(page.contains("page.hbs, line 3"), "{page}");
+        }
+        other => panic!("expected a template error, got {other:?}"),
+    }
+}
