@@ -126,8 +126,10 @@ impl App {
         }
     }
 
-    /// Ends every stream and stops the camera (server shutdown).
+    /// Ends every stream (video and page events), stops the watcher and the camera (server
+    /// shutdown).
     pub fn shutdown(&self) {
+        self.site.shutdown();
         self.capture.shutdown();
     }
 }

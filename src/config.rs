@@ -43,7 +43,7 @@ pub enum ThemeCommand {
 pub enum WatchMode {
     /// Native file system events (inotify on Linux).
     Native,
-    /// Poll every second: for file systems that send no events (some network and FUSE mounts).
+    /// Poll twice a second: for file systems that send no events (some network and FUSE mounts).
     Poll,
     /// Do not watch: the site is read once at start.
     Off,

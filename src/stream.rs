@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
 use event_listener::EventListener;
@@ -50,6 +50,10 @@ pub struct MjpegReader {
     pos: usize,
     seen: u64,
     listener: Option<EventListener>,
+    /// When the frame being (or last) sent was started: the resend deadline counts from it.
+    last_start: Instant,
+    /// Fires at most about once a second; re-armed lazily so that a busy stream does not touch the
+    /// reactor's timer wheel for every frame.
     resend: Timer,
     ended: bool,
 }
@@ -65,6 +69,7 @@ impl MjpegReader {
             pos: 0,
             seen: 0,
             listener: None,
+            last_start: Instant::now(),
             resend: Timer::never(),
             ended: false,
         }
@@ -115,7 +120,7 @@ impl MjpegReader {
         self.capture.stats.frames_sent.fetch_add(1, Relaxed);
         self.current = Some(frame);
         self.pos = 0;
-        self.resend.set_after(RESEND_AFTER);
+        self.last_start = Instant::now();
     }
 }
 
@@ -180,10 +185,16 @@ impl AsyncBufRead for MjpegReader {
                 }
             }
             if Pin::new(&mut this.resend).poll(cx).is_ready() {
-                match this.hub().latest() {
-                    Some((_, frame)) => this.start_frame(frame),
-                    None => this.resend.set_after(RESEND_AFTER),
+                let due = this.last_start + RESEND_AFTER;
+                if Instant::now() < due {
+                    // Frames came since the timer was set: not due yet.
+                    this.resend.set_at(due);
+                    continue;
                 }
+                if let Some((_, frame)) = this.hub().latest() {
+                    this.start_frame(frame);
+                }
+                this.resend.set_after(RESEND_AFTER);
                 continue;
             }
             return Poll::Pending;
