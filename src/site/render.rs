@@ -1,4 +1,4 @@
-//! What each page template receives: the data of every page kind, built from the current [`Site`]
+//! What each page template receives: the data of every page kind, built from the current `Site`
 //! and handed to the theme. docs/THEMES.md documents these shapes; [`sample`] builds one of each
 //! so a theme can be test-rendered before it replaces the running one.
 

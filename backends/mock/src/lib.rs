@@ -3,7 +3,7 @@
 //! [`MockCamera`] delivers a moving test pattern as YUYV frames, like a real webcam, at the requested
 //! size (an odd width is rounded up to even, as YUYV needs pixel pairs) and frame rate. Every frame
 //! shows the local wall clock (`HH:MM:SS.mmm`) and a frame counter drawn with the built-in [`font`], so
-//! consecutive frames always differ. The picture has camera-like detail: see [`pattern`] for its
+//! consecutive frames always differ. The picture has camera-like detail: see `pattern.rs` for its
 //! measured JPEG size.
 //!
 //! Faults are turned on through a shared [`MockControl`]: fail every Nth frame, stall once, vanish
