@@ -134,12 +134,16 @@ impl CaptureService {
         let mut st = lock(&self.demand);
         st.users += 1;
         if !st.running && !st.shutting_down {
-            st.running = true;
             let me = self.clone();
-            std::thread::Builder::new()
+            match std::thread::Builder::new()
                 .name("capture".into())
                 .spawn(move || me.run())
-                .expect("spawn the capture thread");
+            {
+                Ok(_) => st.running = true,
+                // Out of threads: no frames for this request (it times out with a reason); the
+                // next demand tries again.
+                Err(e) => log::error!("cannot start the capture thread: {e}"),
+            }
         }
         self.demand_changed.notify_all();
         Demand {

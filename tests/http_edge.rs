@@ -108,3 +108,14 @@ fn not_modified_has_no_content_length() {
         again.headers
     );
 }
+
+#[test]
+fn a_strange_host_header_does_not_change_the_path() {
+    let server = start(|_| {});
+    for host in ["x/pic_list", "user@x", "x/../photos", ""] {
+        let r = request(server.addr, "GET", "/api/state", &[("Host", host)], b"");
+        assert_eq!(r.status, 200, "Host: {host}");
+        let json: serde_json::Value = serde_json::from_slice(&r.body).expect("still /api/state");
+        assert_eq!(json["backend"], "mock");
+    }
+}

@@ -214,7 +214,12 @@ fn parse(
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case("host"))
         .and_then(|h| std::str::from_utf8(h.value).ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        // Only host-name characters: a `/` or `@` here would change the path the router sees.
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+        })
         .map(str::to_string)
         .unwrap_or_else(|| local.to_string());
     let url = Url::parse(&format!("http://{host}{path}"))
