@@ -9,6 +9,10 @@ use crate::config::Config;
 pub fn names() -> Vec<&'static str> {
     #[allow(unused_mut)]
     let mut names = vec!["mock", "replay"];
+    #[cfg(feature = "pi")]
+    names.push("v4l2");
+    #[cfg(feature = "windows")]
+    names.push("escapi");
     names
 }
 
@@ -16,7 +20,15 @@ pub fn names() -> Vec<&'static str> {
 pub fn create(config: &Config) -> Result<Box<dyn Camera>, String> {
     match config.camera.as_str() {
         "mock" => Ok(Box::new(pistream_mock::MockCamera::new())),
-        "replay" => Ok(Box::new(pistream_replay::ReplayCamera::new())),
+        "replay" => Ok(Box::new(pistream_replay::ReplayCamera::with_options(
+            pistream_replay::ReplayOptions {
+                timing: config.replay_timing,
+            },
+        ))),
+        #[cfg(feature = "pi")]
+        "v4l2" => Ok(Box::new(pistream_v4l2::V4l2Camera::new())),
+        #[cfg(feature = "windows")]
+        "escapi" => Ok(Box::new(pistream_escapi::EscapiCamera::new())),
         other => Err(format!(
             "unknown camera backend `{other}`; this build has: {} (V4L2 needs `--features pi`, Windows webcams `--features windows`)",
             names().join(", ")

@@ -171,10 +171,7 @@ impl CaptureService {
             match self.hub.next_after(seen, left).await {
                 Next::Frame((_, f)) if f.live && f.captured_at() >= asked => return Ok(f),
                 Next::Frame((_, f)) if !f.live => {
-                    return Err(Unavailable(format!(
-                        "camera offline: {}",
-                        self.stats.status()
-                    )))
+                    return Err(Unavailable(format!("camera {}", self.stats.status())))
                 }
                 Next::Frame((seq, _)) => seen = seq,
                 Next::TimedOut => {
@@ -227,7 +224,9 @@ impl CaptureService {
 
     async fn capture_loop(&self, mut camera: Box<dyn Camera>) -> Box<dyn Camera> {
         let cfg = &self.options.camera;
-        let frame_timeout = Duration::from_secs_f64((3.0 / cfg.fps).max(2.0));
+        // Generous: a USB camera can take a second or two for its first frame after streaming starts,
+        // and viewers get the last frame again every second meanwhile.
+        let frame_timeout = Duration::from_secs_f64((3.0 / cfg.fps).max(5.0));
         let mut open = false;
         let mut backoff = Backoff::new();
         let mut fps = FpsMeter::default();

@@ -68,6 +68,11 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_SOURCE")]
     pub source: Option<PathBuf>,
 
+    /// How `replay` paces a recorded .mjpeg file: `fps` (evenly at --fps) or `recorded` (at the
+    /// recording's own X-Timestamp intervals).
+    #[arg(long, env = "PISTREAM_REPLAY_TIMING", default_value = "fps")]
+    pub replay_timing: pistream_replay::Timing,
+
     /// Frame width asked of the camera.
     #[arg(long, env = "PISTREAM_WIDTH", allow_negative_numbers = true, default_value_t = 640, value_parser = clap::value_parser!(u32).range(16..=7680))]
     pub width: u32,
