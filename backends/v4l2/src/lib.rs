@@ -2,7 +2,7 @@
 //! Pi camera on Linux, through rscam.
 //!
 //! Opening negotiates the mode nearest to the request from what the device enumerates ([`negotiate`]),
-//! logging what differs, then starts capture on a thread of its own ([`worker`]). MJPEG is passed
+//! logging what differs, then starts capture on a thread of its own (`worker.rs`). MJPEG is passed
 //! through untouched except for a missing Huffman table; YUYV and RGB24 frames are delivered raw for
 //! the server to encode. Errors say what to do ([`errors`]); an unplugged camera turns into
 //! [`CameraError::Disconnected`], and opening again after it is back works.
