@@ -2,7 +2,7 @@
 //! BGRA frames (delivered as [`PixelFormat::Bgra`]; the server's encoder converts), captured by
 //! polling at our own pace.
 //!
-//! escapi builds only on Windows, so the Windows-only part ([`windows`] module, escapi calls) is kept
+//! escapi builds only on Windows, so the Windows-only part (`windows` module, escapi calls) is kept
 //! thin; pacing ([`pacing`]: escapi divides by the desired fps, so 0 never reaches it), device choice
 //! ([`select`]) and the capture thread ([`worker`]) are plain code, compiled and tested everywhere.
 //! On other systems the backend exists but opening it says it is Windows-only.

@@ -4,7 +4,7 @@
 //! cost almost nothing: everything is read into memory once at open, and a frame is handed out by
 //! cloning an `Arc`, never the bytes.
 //!
-//! Pacing is by deadline (see [`pacer`]) at the configured fps, or for recordings with `X-Timestamp`
+//! Pacing is by deadline (see `pacer.rs`) at the configured fps, or for recordings with `X-Timestamp`
 //! headers at the recorded intervals when asked ([`Timing::Recorded`]).
 
 mod pacer;
