@@ -15,10 +15,9 @@ fn main() {
         }
         Some(Command::Theme {
             command: ThemeCommand::Init { dir },
-        }) => Err(format!(
-            "theme init {}: not available yet (pending site work)",
-            dir.display()
-        )),
+        }) => pistream::site::init_theme(&dir)
+            .map(|()| println!("wrote the default theme to {}", dir.display()))
+            .map_err(|e| e.to_string()),
         None => async_std::task::block_on(serve(cli.serve)),
     };
     if let Err(e) = result {

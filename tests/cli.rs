@@ -74,3 +74,35 @@ fn sigterm_ends_streams_cleanly_and_exits_0() {
     assert_eq!(status.code(), Some(0), "graceful exit");
     assert!(TcpStream::connect(addr).is_err(), "no longer listening");
 }
+
+#[test]
+fn theme_init_writes_the_default_theme_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mytheme");
+    let first = pistream()
+        .args(["theme", "init"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.join("templates/layout.hbs").is_file());
+    assert!(out.join("assets/style.css").is_file());
+    let again = pistream()
+        .args(["theme", "init"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "a theme folder that is not empty is left alone"
+    );
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).trim().is_empty(),
+        "and says why"
+    );
+}
