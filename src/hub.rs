@@ -32,17 +32,12 @@ pub struct EncodedFrame {
 impl EncodedFrame {
     /// Frames `jpeg` (made from `source`) as a multipart part. The one copy of the JPEG a frame costs.
     pub fn new(jpeg: &[u8], source: Frame, live: bool) -> EncodedFrame {
-        let stamp = source
-            .captured_at
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
         // X-Timestamp (capture time) lets a client measure latency end to end; X-No-Signal marks the
         // generated picture shown while the camera is down.
         let head = format!(
-            "Content-Type: image/jpeg\r\nContent-Length: {}\r\nX-Timestamp: {}.{:06}\r\n{}\r\n",
+            "Content-Type: image/jpeg\r\nContent-Length: {}\r\nX-Timestamp: {}\r\n{}\r\n",
             jpeg.len(),
-            stamp.as_secs(),
-            stamp.subsec_micros(),
+            timestamp(source.captured_at),
             if live { "" } else { "X-No-Signal: 1\r\n" }
         );
         let tail = b"\r\n--frame\r\n";
@@ -72,6 +67,13 @@ impl EncodedFrame {
     pub fn captured_at(&self) -> SystemTime {
         self.source.captured_at
     }
+}
+
+/// A capture time as `X-Timestamp` says it: Unix seconds with microseconds. Stream parts and
+/// snapshots use the same text, so clients can compare them.
+pub fn timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
 }
 
 /// A published frame and its sequence number (1 for the first frame; 0 means "nothing seen yet").

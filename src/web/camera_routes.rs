@@ -92,7 +92,10 @@ async fn snapshot(req: Request) -> tide::Result {
             let mut res = Response::new(StatusCode::Ok);
             res.set_body(Body::from_bytes(frame.jpeg().to_vec()));
             res.set_content_type(http_types::mime::JPEG);
-            res.insert_header("X-Timestamp", timestamp(frame.captured_at()).as_str());
+            res.insert_header(
+                "X-Timestamp",
+                crate::hub::timestamp(frame.captured_at()).as_str(),
+            );
             no_store(&mut res);
             Ok(res)
         }
@@ -144,12 +147,6 @@ async fn state(req: Request) -> tide::Result {
     res.set_body(Body::from_json(&req.state().state())?);
     no_store(&mut res);
     Ok(res)
-}
-
-/// Seconds since the Unix epoch with microseconds, as in the stream's `X-Timestamp`.
-fn timestamp(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
 }
 
 fn no_store(res: &mut Response) {
