@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pistream::encode::{variant, Encoder, FastEncoder, ImageEncoder};
+use pistream::video::encode::{variant, Encoder, FastEncoder, ImageEncoder};
 use pistream_camera::{Camera, CameraConfig, Frame};
 
 const QUALITY: u8 = 80;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use pistream::hub::{EncodedFrame, FrameHub, Next};
+use pistream::video::hub::{EncodedFrame, FrameHub, Next};
 use pistream_camera::{Frame, PixelFormat};
 
 fn frame() -> Arc<EncodedFrame> {

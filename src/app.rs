@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use pistream_camera::{Camera, CameraConfig};
 use serde::Serialize;
 
-use crate::capture::{CaptureOptions, CaptureService, Unavailable};
 use crate::config::Config;
+use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
-use crate::hub::EncodedFrame;
-use crate::photos::{PhotoStore, SavedPhoto};
 use crate::site::SiteService;
-use crate::variants::Variants;
+use crate::video::capture::{CaptureOptions, CaptureService, Unavailable};
+use crate::video::hub::EncodedFrame;
+use crate::video::variants::Variants;
 
 /// How long a snapshot or photo request waits for a fresh frame (a camera opening on demand needs a
 /// moment; a USB camera's first frame can take a second).

@@ -10,7 +10,7 @@ fn main() {
         .init();
     let result = match cli.command {
         Some(Command::Cameras) => {
-            print!("{}", pistream::cameras::describe_all());
+            print!("{}", pistream::video::cameras::describe_all());
             Ok(())
         }
         Some(Command::Theme {

@@ -12,8 +12,8 @@ use pistream_camera::Camera;
 use signal_hook_async_std::Signals;
 
 use crate::app::App;
-use crate::cameras;
 use crate::config::Config;
+use crate::video::cameras;
 use crate::web::{self, listener::Shutdown};
 
 /// How long shutdown waits for open connections (a viewer that stopped reading never finishes).

@@ -7,6 +7,7 @@
 pub mod errors;
 pub mod index;
 pub mod names;
+pub mod photos;
 pub mod thumbs;
 
 use std::collections::HashMap;

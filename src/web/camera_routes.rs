@@ -6,9 +6,9 @@ use tide::{Body, Response, StatusCode};
 
 use super::{Request, Server};
 use crate::app::PhotoError;
-use crate::hub::BOUNDARY;
-use crate::stream::{MjpegReader, Source};
-use crate::variants::VariantKey;
+use crate::video::hub::BOUNDARY;
+use crate::video::stream::{MjpegReader, Source};
+use crate::video::variants::VariantKey;
 
 pub fn register(server: &mut Server) {
     server.at("/stream").get(stream);
@@ -94,7 +94,7 @@ async fn snapshot(req: Request) -> tide::Result {
             res.set_content_type(http_types::mime::JPEG);
             res.insert_header(
                 "X-Timestamp",
-                crate::hub::timestamp(frame.captured_at()).as_str(),
+                crate::video::hub::timestamp(frame.captured_at()).as_str(),
             );
             no_store(&mut res);
             Ok(res)

@@ -9,7 +9,7 @@
 //!
 //! Measured (release, this scene): a 640x480 frame encoded by `pistream::encode::FastEncoder` at
 //! quality 80 (4:2:0) weighs 51 KB on average over 50 frames (1280x720: 148 KB, 1920x1080: 330 KB),
-//! like a webcam's; the size test in `src/encode/fast.rs` keeps it within 30-90 KB. Rendering one
+//! like a webcam's; the size test in `src/video/encode/fast.rs` keeps it within 30-90 KB. Rendering one
 //! 640x480 frame takes about 1 ms (3 ms at 1920x1080) on the 2-core development machine.
 
 use std::sync::Arc;

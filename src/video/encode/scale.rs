@@ -108,8 +108,8 @@ fn box_scale_to_yuyv(src: &Raw, tw: usize, th: usize) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode::tests::{decode, flat_frame};
-    use crate::encode::{to_jpeg, Encoder};
+    use crate::video::encode::tests::{decode, flat_frame};
+    use crate::video::encode::{to_jpeg, Encoder};
 
     #[test]
     fn target_size_keeps_aspect_and_bounds() {

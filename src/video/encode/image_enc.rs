@@ -46,7 +46,7 @@ impl Encoder for ImageEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode::tests::{decode, flat_frame};
+    use crate::video::encode::tests::{decode, flat_frame};
 
     #[test]
     fn round_trip_keeps_size_and_colour() {

@@ -17,9 +17,9 @@ use async_io::Timer;
 use event_listener::EventListener;
 use futures_lite::{AsyncBufRead, AsyncRead, Future};
 
-use crate::capture::{CaptureService, Demand};
-use crate::hub::{EncodedFrame, FrameHub, STREAM_PREAMBLE};
-use crate::variants::{Variant, VariantKey, Variants};
+use crate::video::capture::{CaptureService, Demand};
+use crate::video::hub::{EncodedFrame, FrameHub, STREAM_PREAMBLE};
+use crate::video::variants::{Variant, VariantKey, Variants};
 
 /// With no new frame for this long, the last one is sent again.
 pub const RESEND_AFTER: Duration = Duration::from_secs(1);

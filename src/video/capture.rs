@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pistream_camera::{Camera, CameraConfig, CameraError, Frame, StreamInfo};
 
-use crate::encode;
-use crate::hub::{EncodedFrame, FrameHub, Next};
+use crate::video::encode;
+use crate::video::hub::{EncodedFrame, FrameHub, Next};
 
 /// Makes the camera the capture thread drives (one camera object lives for the whole server; it is
 /// opened and closed on demand).

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use crate::capture::{CaptureService, Demand};
-use crate::encode;
-use crate::hub::{EncodedFrame, FrameHub, Next};
+use crate::video::capture::{CaptureService, Demand};
+use crate::video::encode;
+use crate::video::hub::{EncodedFrame, FrameHub, Next};
 
 /// What a variant is: an output width (`None` = the camera's) and a JPEG quality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

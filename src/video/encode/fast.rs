@@ -117,7 +117,7 @@ impl FastEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encode::tests::{decode, flat_frame, mock_frame};
+    use crate::video::encode::tests::{decode, flat_frame, mock_frame};
 
     #[test]
     fn round_trip_keeps_size_and_colour_for_every_raw_format() {

@@ -1,0 +1,13 @@
+//! The video wing: frames from a camera to every viewer, as separate stages.
+//!
+//! [`cameras`] opens the backend `--camera` names; [`capture`] drives it on its own thread (on
+//! demand, NO SIGNAL and retry on faults) and [`encode`]s raw frames to JPEG; the [`hub`] keeps the
+//! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
+//! smaller or lighter streams, each encoded once for all its viewers. Plain Rust: no HTTP.
+
+pub mod cameras;
+pub mod capture;
+pub mod encode;
+pub mod hub;
+pub mod stream;
+pub mod variants;
