@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod gallery;
+pub mod logging;
 pub mod server;
 pub mod site;
 pub mod video;

@@ -6,8 +6,7 @@ use pistream::server::Running;
 
 fn main() {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,tide=warn"))
-        .init();
+    pistream::logging::init();
     let result = match cli.command {
         Some(Command::Cameras) => {
             print!("{}", pistream::video::cameras::describe_all());
@@ -29,12 +28,14 @@ fn main() {
 async fn serve(config: pistream::config::Config) -> Result<(), String> {
     let signals = pistream::server::termination_signals().map_err(|e| e.to_string())?;
     let running = Running::start(config).await.map_err(|e| e.to_string())?;
-    // Tests and scripts read this line to find the port.
+    // The banner, printed once: on stdout, where tests and scripts read it to find the port. (It was
+    // also logged to stderr, so a terminal or the journal, which show both streams, showed it twice.)
     println!("pistream listening on http://{}", running.addr);
     log::info!(
-        "pistream listening on http://{} (camera: {})",
-        running.addr,
-        running.app.capture.backend()
+        "camera {}; photos in {}; pages in {}",
+        running.app.capture.backend(),
+        running.app.config.pic.display(),
+        running.app.config.content.display()
     );
     running.run_until(signals).await.map_err(|e| e.to_string())
 }
