@@ -10,11 +10,12 @@ pub mod names;
 pub mod photos;
 pub mod thumbs;
 
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use image::{ImageDecoder, ImageReader};
@@ -98,7 +99,7 @@ impl Gallery {
 
     /// Rescans the folder and swaps the new index in (the watcher calls this, off the executor).
     pub fn refresh(&self) -> Result<(), GalleryError> {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let _writer = self.writer.lock();
         let index = Index::scan(&self.dir)?;
         self.swap(index);
         Ok(())
@@ -148,7 +149,7 @@ impl Gallery {
 
     /// Indexes the one photo `name` found on disk but not (yet) in the index: no folder scan.
     fn add(&self, name: &str) -> Result<Arc<Index>, GalleryError> {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let _writer = self.writer.lock();
         self.file(name)?;
         let kind = fs::symlink_metadata(self.dir.join(name)).map_err(|e| not_found_or(e, name))?;
         let entry = index::inspect(&self.dir, name, kind.file_type())
@@ -161,13 +162,13 @@ impl Gallery {
 
     /// Deletes exactly the photo `name` (a symlink itself, never its target) and its thumbnails.
     pub fn delete(&self, name: &str) -> Result<(), GalleryError> {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let _writer = self.writer.lock();
         self.file(name)?;
         fs::remove_file(self.dir.join(name)).map_err(|e| not_found_or(e, name))?;
         if let Err(e) = self.thumbs.remove(name) {
             log::warn!("photo {name:?} deleted but not its thumbnails: {e}");
         }
-        self.lock_dims().remove(name);
+        self.dims.lock().remove(name);
         let rest = self.snapshot().without(name);
         self.swap(rest);
         Ok(())
@@ -220,22 +221,15 @@ impl Gallery {
     }
 
     fn snapshot(&self) -> Arc<Index> {
-        self.index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.index.read().clone()
     }
 
     fn swap(&self, index: Index) {
-        *self.index.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(index);
-    }
-
-    fn lock_dims(&self) -> std::sync::MutexGuard<'_, DimsCache> {
-        self.dims.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.index.write() = Arc::new(index);
     }
 
     fn cached_dims(&self, e: &Entry) -> Option<(u32, u32)> {
-        match self.lock_dims().get(&e.name) {
+        match self.dims.lock().get(&e.name) {
             Some((t, n, dims)) if *t == e.modified && *n == e.bytes => *dims,
             _ => None,
         }
@@ -247,7 +241,8 @@ impl Gallery {
             return Some(dims);
         }
         let dims = header_dims(&self.dir.join(&e.name));
-        self.lock_dims()
+        self.dims
+            .lock()
             .insert(e.name.clone(), (e.modified, e.bytes, dims));
         dims
     }

@@ -7,6 +7,7 @@
 //! must not hold 50 full-size pictures in a Pi's memory at once). Everything here blocks: callers
 //! run it off the async executor.
 
+use parking_lot::{Condvar, Mutex};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::fs;
@@ -14,7 +15,7 @@ use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -64,7 +65,7 @@ impl ThumbCache {
         }
         let lock = self.lock_for(name);
         let bytes = {
-            let _only_one_maker = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            let _only_one_maker = lock.lock();
             // Whoever held the lock before us may have made it meanwhile.
             match fs::read(&cached) {
                 Ok(bytes) => bytes,
@@ -126,18 +127,12 @@ impl ThumbCache {
     }
 
     fn lock_for(&self, name: &str) -> Arc<Mutex<()>> {
-        let mut map = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.in_flight.lock();
         map.entry(name.to_owned()).or_default().clone()
     }
 
     fn unlock(&self, name: &str, lock: Arc<Mutex<()>>) {
-        let mut map = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.in_flight.lock();
         drop(lock);
         // Only the map holds it now: nobody waits, so the entry can go (keeps the map small).
         if map.get(name).is_some_and(|l| Arc::strong_count(l) == 1) {
@@ -165,12 +160,9 @@ impl Permits {
 
     /// Waits for a permit.
     pub fn acquire(&self) -> Permit<'_> {
-        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut free = self.free.lock();
         while *free == 0 {
-            free = self
-                .released
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
+            self.released.wait(&mut free);
         }
         *free -= 1;
         Permit(self)
@@ -178,7 +170,7 @@ impl Permits {
 
     /// A permit if one is free now.
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
-        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut free = self.free.lock();
         (*free > 0).then(|| {
             *free -= 1;
             Permit(self)
@@ -188,7 +180,7 @@ impl Permits {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        *self.0.free.lock() += 1;
         self.0.released.notify_one();
     }
 }

@@ -8,11 +8,12 @@
 //! as the HTTP edge's body reader must be) that writes each event the moment it is published and a
 //! keep-alive comment every [`KEEPALIVE`] so proxies keep the connection and dead peers are found.
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -45,14 +46,9 @@ impl EventBus {
         Arc::new(EventBus::default())
     }
 
-    fn lock(&self) -> MutexGuard<'_, BusState> {
-        // A panic while holding this lock cannot leave the ring inconsistent: keep serving.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Tells every subscriber about `name` (e.g. `page:setup`).
     pub fn publish(&self, name: &str) {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         if st.closed {
             return;
         }
@@ -69,13 +65,13 @@ impl EventBus {
 
     /// Ends every subscription (server shutdown): readers return EOF.
     pub fn close(&self) {
-        self.lock().closed = true;
+        self.state.lock().closed = true;
         self.wake.notify(usize::MAX);
     }
 
     /// The sequence number of the last event published (0 before the first).
     pub fn last(&self) -> u64 {
-        self.lock().last
+        self.state.lock().last
     }
 
     /// A blocking subscription that sees events published from now on.
@@ -86,7 +82,7 @@ impl EventBus {
     /// A subscription that sees events after number `since` (those still in the ring), or from
     /// now on. A `since` from the future (the server restarted) counts as now.
     pub fn subscribe_since(self: &Arc<Self>, since: Option<u64>) -> Subscription {
-        let last = self.lock().last;
+        let last = self.state.lock().last;
         Subscription {
             bus: self.clone(),
             seen: since.map_or(last, |s| s.min(last)),
@@ -112,7 +108,7 @@ impl EventBus {
 
     /// The next event after `seen`, or `Err(())` once closed and drained.
     fn next_after(&self, seen: u64) -> Result<Option<(u64, Arc<str>)>, ()> {
-        let st = self.lock();
+        let st = self.state.lock();
         if let Some((seq, name)) = st.recent.iter().find(|(seq, _)| *seq > seen) {
             return Ok(Some((*seq, name.clone())));
         }

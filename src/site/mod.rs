@@ -16,8 +16,9 @@ pub mod render;
 pub mod theme;
 pub mod watcher;
 
+use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 pub use events::{EventBus, SseStream, Subscription};
 pub use pages::{Page, Pages};
@@ -156,16 +157,13 @@ impl SiteService {
     pub fn watch(self: &Arc<Self>, mode: WatchMode, pic: Option<&Path>) -> Result<(), SiteError> {
         let roots = watcher::Roots::new(Some(&self.content), pic, self.theme_dir.as_deref());
         let w = watcher::start(Arc::downgrade(self), roots, mode)?;
-        *self.watching.lock().unwrap_or_else(|p| p.into_inner()) = w;
+        *self.watching.lock() = w;
         Ok(())
     }
 
     /// What to call when the photo folder changes (the gallery's rescan).
     pub fn on_pictures_changed(&self, hook: PicturesHook) {
-        *self
-            .pictures_hook
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(hook);
+        *self.pictures_hook.write() = Some(hook);
     }
 
     /// The current site: hold it for the whole request so every part comes from one version.
@@ -180,10 +178,7 @@ impl SiteService {
     }
 
     fn current(&self) -> Arc<Site> {
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.current.read().clone()
     }
 
     pub fn events(&self) -> &Arc<EventBus> {
@@ -197,11 +192,7 @@ impl SiteService {
 
     fn swap(&self, theme: Arc<Theme>, pages: Arc<Pages>) -> Arc<Site> {
         let old = self.current();
-        let theme_problem = self
-            .theme_problem
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let theme_problem = self.theme_problem.lock().clone();
         let site = Arc::new(Site {
             theme,
             problems: theme_problem
@@ -213,13 +204,13 @@ impl SiteService {
             title: old.title.clone(),
             default_quality: old.default_quality,
         });
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = site;
+        *self.current.write() = site;
         old
     }
 
     /// Re-reads the markdown pages (unchanged files are reused) and tells open pages.
     pub fn reload_pages(&self) {
-        let _one = self.rebuild.lock().unwrap_or_else(|p| p.into_inner());
+        let _one = self.rebuild.lock();
         let cur = self.current();
         let (pages, changes) = Pages::build(&self.content, Some(&cur.pages));
         for p in pages
@@ -242,16 +233,16 @@ impl SiteService {
 
     /// Re-loads the theme; a theme that fails keeps the current one and reports why.
     pub fn reload_theme(&self) {
-        let _one = self.rebuild.lock().unwrap_or_else(|p| p.into_inner());
+        let _one = self.rebuild.lock();
         let cur = self.current();
         let theme = match Theme::load(self.theme_dir.as_deref()) {
             Ok(t) => {
-                *self.theme_problem.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                *self.theme_problem.lock() = None;
                 Arc::new(t)
             }
             Err(e) => {
                 log::error!("theme: {e}; keeping the last good theme");
-                *self.theme_problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                *self.theme_problem.lock() = Some(e.to_string());
                 cur.theme.clone()
             }
         };
@@ -261,11 +252,7 @@ impl SiteService {
 
     /// The photo folder changed: let the gallery rescan, then tell open gallery pages.
     pub fn pictures_changed(&self) {
-        let hook = self
-            .pictures_hook
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let hook = self.pictures_hook.read().clone();
         if let Some(hook) = hook {
             if let Err(e) = hook() {
                 log::warn!("gallery refresh: {e}");
@@ -276,10 +263,7 @@ impl SiteService {
 
     /// Stops watching and ends every SSE stream (server shutdown).
     pub fn shutdown(&self) {
-        self.watching
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        self.watching.lock().take();
         self.events.close();
     }
 }

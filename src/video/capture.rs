@@ -7,8 +7,9 @@
 //! generated NO SIGNAL frame and the thread retries with backoff until the camera is back.
 //! Camera I/O and JPEG encoding happen here, never on the async executor that serves HTTP.
 
+use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use pistream_camera::{Camera, CameraConfig, CameraError, Frame, StreamInfo};
@@ -48,14 +49,14 @@ impl CaptureStats {
     }
     /// What the camera is doing, in words ("streaming", "idle", the last error...).
     pub fn status(&self) -> String {
-        lock(&self.status).clone()
+        self.status.lock().clone()
     }
     /// What the camera granted when it was last opened.
     pub fn stream_info(&self) -> Option<StreamInfo> {
-        lock(&self.stream).clone()
+        self.stream.lock().clone()
     }
     fn set_status(&self, s: impl Into<String>) {
-        *lock(&self.status) = s.into();
+        *self.status.lock() = s.into();
     }
 }
 
@@ -85,7 +86,7 @@ pub struct Demand {
 
 impl Drop for Demand {
     fn drop(&mut self) {
-        let mut st = lock(&self.service.demand);
+        let mut st = self.service.demand.lock();
         st.users -= 1;
         if st.users == 0 {
             st.last_left = Instant::now();
@@ -131,7 +132,7 @@ impl CaptureService {
 
     /// Asks for frames: starts the capture thread if it is not running.
     pub fn demand(self: &Arc<Self>) -> Demand {
-        let mut st = lock(&self.demand);
+        let mut st = self.demand.lock();
         st.users += 1;
         if !st.running && !st.shutting_down {
             let me = self.clone();
@@ -153,7 +154,7 @@ impl CaptureService {
 
     /// Whether the capture thread is running (the camera open or being retried).
     pub fn is_running(&self) -> bool {
-        lock(&self.demand).running
+        self.demand.lock().running
     }
 
     /// A frame captured after this call, waiting at most `timeout`. Fails at once with the reason when
@@ -187,31 +188,29 @@ impl CaptureService {
 
     /// Stops capture for good and ends every stream (server shutdown).
     pub fn shutdown(&self) {
-        lock(&self.demand).shutting_down = true;
+        self.demand.lock().shutting_down = true;
         self.demand_changed.notify_all();
         self.hub.close();
     }
 
     /// Waits until the capture thread has closed the camera and ended (after [`Self::shutdown`]).
     pub fn wait_stopped(&self, timeout: Duration) -> bool {
-        let st = lock(&self.demand);
-        let (st, _) = self
-            .demand_changed
-            .wait_timeout_while(st, timeout, |s| s.running)
-            .unwrap_or_else(|p| p.into_inner());
+        let mut st = self.demand.lock();
+        self.demand_changed
+            .wait_while_for(&mut st, |s| s.running, timeout);
         !st.running
     }
 
     /// The capture thread: `async_io::block_on` so that async camera backends run here, on their own
     /// thread, never on the executor.
     fn run(self: Arc<Self>) {
-        let Some(camera) = lock(&self.parked).take() else {
-            lock(&self.demand).running = false;
+        let Some(camera) = self.parked.lock().take() else {
+            self.demand.lock().running = false;
             return;
         };
         let camera = async_io::block_on(self.capture_loop(camera));
-        *lock(&self.parked) = Some(camera);
-        let mut st = lock(&self.demand);
+        *self.parked.lock() = Some(camera);
+        let mut st = self.demand.lock();
         st.running = false;
         // A demand that arrived while we were closing found `running` still true: serve it now.
         if st.users > 0 && !st.shutting_down {
@@ -238,7 +237,7 @@ impl CaptureService {
                 match camera.open(cfg).await {
                     Ok(info) => {
                         log::info!("camera {} open: {}", self.backend, info.description);
-                        *lock(&self.stats.stream) = Some(info);
+                        *self.stats.stream.lock() = Some(info);
                         self.stats.online.store(true, Relaxed);
                         self.stats.set_status("streaming");
                         open = true;
@@ -284,7 +283,7 @@ impl CaptureService {
     /// Whether capture should go on: somebody wants frames, or the last left less than
     /// `idle_timeout` ago.
     fn wanted(&self) -> bool {
-        let st = lock(&self.demand);
+        let st = self.demand.lock();
         !st.shutting_down && (st.users > 0 || st.last_left.elapsed() < self.options.idle_timeout)
     }
 
@@ -292,7 +291,7 @@ impl CaptureService {
     /// down server does not sit out the whole backoff.
     fn sleep_unless_unwanted(&self, pause: Duration) {
         let deadline = Instant::now() + pause;
-        let mut st = lock(&self.demand);
+        let mut st = self.demand.lock();
         while !st.shutting_down {
             let now = Instant::now();
             if now >= deadline {
@@ -308,11 +307,7 @@ impl CaptureService {
             if wait.is_zero() {
                 break;
             }
-            st = self
-                .demand_changed
-                .wait_timeout(st, wait)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            self.demand_changed.wait_for(&mut st, wait);
         }
     }
 
@@ -336,10 +331,6 @@ impl CaptureService {
             .publish(Arc::new(EncodedFrame::new(&jpeg, frame, live)));
         Ok(())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Retry pauses: 250 ms doubling to 5 s.

@@ -6,7 +6,7 @@
 //! Each [`EncodedFrame`] carries its multipart part already framed (headers, JPEG, CRLF and the next
 //! boundary), built once at publish time, so a viewer's socket write is one slice of shared memory.
 
-use std::sync::Mutex;
+use parking_lot::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use event_listener::{Event, EventListener};
@@ -108,7 +108,7 @@ impl FrameHub {
     /// the wake-up is the only per-viewer cost.
     pub fn publish(&self, frame: std::sync::Arc<EncodedFrame>) -> u64 {
         let seq = {
-            let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+            let mut slot = self.slot.lock();
             let seq = slot.latest.as_ref().map_or(0, |(s, _)| *s) + 1;
             slot.latest = Some((seq, frame));
             seq
@@ -119,16 +119,12 @@ impl FrameHub {
 
     /// The newest frame, if any.
     pub fn latest(&self) -> Option<Published> {
-        self.slot
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .latest
-            .clone()
+        self.slot.lock().latest.clone()
     }
 
     /// The newest frame if it is newer than `seen`; `Err(())` once the hub is closed.
     pub fn newer_than(&self, seen: u64) -> Result<Option<Published>, Closed> {
-        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = self.slot.lock();
         if slot.closed {
             return Err(Closed);
         }
@@ -181,12 +177,12 @@ impl FrameHub {
 
     /// Ends every stream: readers see the end of their body. Used at shutdown.
     pub fn close(&self) {
-        self.slot.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        self.slot.lock().closed = true;
         self.published.notify(usize::MAX);
     }
 
     pub fn is_closed(&self) -> bool {
-        self.slot.lock().unwrap_or_else(|p| p.into_inner()).closed
+        self.slot.lock().closed
     }
 }
 

@@ -3,8 +3,9 @@
 //! the main hub's frames into a hub of its own that all its viewers share; the thread stops when the
 //! last viewer of the variant leaves. The main stream is never re-encoded for a variant viewer.
 
+use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::video::capture::{CaptureService, Demand};
@@ -50,7 +51,7 @@ impl Variants {
 
     /// The variant `key`, started if nobody watches it yet.
     pub fn join(self: &Arc<Self>, key: VariantKey) -> Arc<Variant> {
-        let mut live = lock(&self.live);
+        let mut live = self.live.lock();
         if let Some(v) = live.get(&key).and_then(Weak::upgrade) {
             return v;
         }
@@ -60,14 +61,14 @@ impl Variants {
             _demand: self.capture.demand(),
         });
         live.insert(key, Arc::downgrade(&variant));
-        *lock(&self.encoders) += 1;
+        *self.encoders.lock() += 1;
         let me = self.clone();
         let weak = Arc::downgrade(&variant);
         std::thread::Builder::new()
             .name("variant".into())
             .spawn(move || {
                 me.encode_loop(key, weak);
-                *lock(&me.encoders) -= 1;
+                *me.encoders.lock() -= 1;
                 me.encoders_changed.notify_all();
             })
             .expect("spawn a variant encoder thread");
@@ -76,16 +77,14 @@ impl Variants {
 
     /// How many variant encoders run now.
     pub fn encoders(&self) -> usize {
-        *lock(&self.encoders)
+        *self.encoders.lock()
     }
 
     /// Waits until at most `n` variant encoders run; false on timeout.
     pub fn wait_encoders_at_most(&self, n: usize, timeout: Duration) -> bool {
-        let guard = lock(&self.encoders);
-        let (guard, _) = self
-            .encoders_changed
-            .wait_timeout_while(guard, timeout, |count| *count > n)
-            .unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.encoders.lock();
+        self.encoders_changed
+            .wait_while_for(&mut guard, |count| *count > n, timeout);
         *guard <= n
     }
 
@@ -118,8 +117,4 @@ impl Variants {
             }
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -4,8 +4,9 @@
 //! deadlines, and the newest frame waits in a one-frame slot that `next` reads with a timeout. A stop
 //! request interrupts the wait between frames at once.
 
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -49,10 +50,6 @@ struct Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Waits on the condvar until `done` or `deadline`; returns the guard and whether `done` holds.
     fn wait_until<'a>(
         &'a self,
@@ -68,11 +65,7 @@ impl Shared {
             if now >= deadline {
                 return (slot, false);
             }
-            slot = self
-                .changed
-                .wait_timeout(slot, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            self.changed.wait_until(&mut slot, deadline);
         }
     }
 }
@@ -130,7 +123,7 @@ impl Worker {
 
     /// The newest frame, waiting up to `timeout` for one.
     pub fn next(&self, timeout: Duration) -> Result<Frame, CameraError> {
-        let slot = self.shared.lock();
+        let slot = self.shared.slot.lock();
         let deadline = Instant::now() + timeout;
         let (mut slot, ready) = self
             .shared
@@ -144,7 +137,7 @@ impl Worker {
 
     /// Stops the thread and waits up to `timeout` for it to release the camera.
     pub fn stop(mut self, timeout: Duration) -> bool {
-        let mut slot = self.shared.lock();
+        let mut slot = self.shared.slot.lock();
         slot.stop = true;
         self.shared.changed.notify_all();
         let (slot, exited) = self
@@ -162,7 +155,7 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        self.shared.lock().stop = true;
+        self.shared.slot.lock().stop = true;
         self.shared.changed.notify_all();
     }
 }
@@ -173,7 +166,7 @@ fn run<G: Grabber>(mut opened: Opened<G>, fps: f64, shared: &Shared) {
     let need = PixelFormat::Bgra.frame_len(w, h);
     loop {
         let due = pacer.next_due(Instant::now());
-        let (slot, stopped) = shared.wait_until(shared.lock(), due, |s| s.stop);
+        let (slot, stopped) = shared.wait_until(shared.slot.lock(), due, |s| s.stop);
         drop(slot);
         if stopped {
             break;
@@ -189,14 +182,14 @@ fn run<G: Grabber>(mut opened: Opened<G>, fps: f64, shared: &Shared) {
             }
         });
         let failed = result.is_err();
-        shared.lock().latest = Some(result);
+        shared.slot.lock().latest = Some(result);
         shared.changed.notify_all();
         if failed {
             break;
         }
     }
     drop(opened);
-    shared.lock().exited = true;
+    shared.slot.lock().exited = true;
     shared.changed.notify_all();
 }
 

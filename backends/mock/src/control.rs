@@ -6,8 +6,8 @@
 //! waits for a condition with [`MockControl::wait_until`] (blocking) or
 //! [`MockControl::wait_until_async`] instead of sleeping and hoping.
 
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use event_listener::{Event, Listener};
@@ -41,7 +41,7 @@ impl MockControl {
 
     /// The next `next_frame` call waits `duration` before doing anything else: a stalled camera.
     pub fn stall(&self, duration: Duration) {
-        *self.stall.lock().unwrap_or_else(|p| p.into_inner()) = Some(duration);
+        *self.stall.lock() = Some(duration);
         self.notify();
     }
 
@@ -125,7 +125,7 @@ impl MockControl {
     // What the camera reports; crate-private so that only the camera changes observations.
 
     pub(crate) fn take_stall(&self) -> Option<Duration> {
-        self.stall.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.stall.lock().take()
     }
 
     /// Counts a `next_frame` call and says whether this one must fail.

@@ -7,8 +7,9 @@
 //! Like the kernel, a DQBUF with nothing to deliver blocks; unplugging wakes it with EIO, and later
 //! calls on the old fds fail with ENODEV.
 
+use parking_lot::{Condvar, Mutex};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 
 use libc::c_int;
 
@@ -91,7 +92,8 @@ pub(crate) struct Registry {
 }
 
 pub(crate) struct Sim {
-    state: Mutex<Registry>,
+    /// Does not poison: a test that panicked while holding it must not take every other test down.
+    pub state: Mutex<Registry>,
     /// Signalled whenever a DQBUF might now succeed or must fail (frame pushed, buffer queued,
     /// unplug, stream off).
     pub changed: Condvar,
@@ -103,13 +105,6 @@ pub(crate) fn sim() -> &'static Sim {
         state: Mutex::new(Registry::default()),
         changed: Condvar::new(),
     })
-}
-
-impl Sim {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
-        // A test that panicked while holding the lock must not take every other test down with it.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Registry {

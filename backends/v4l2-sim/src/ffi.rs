@@ -16,7 +16,7 @@ fn fail(errno: c_int) -> c_int {
 /// `file` must be a NUL-terminated string.
 pub unsafe fn open(file: *const c_char, _flags: c_int, _mode: c_int) -> c_int {
     let path = CStr::from_ptr(file).to_string_lossy().into_owned();
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let generation = match reg.devices.get(&path) {
         None => return fail(libc::ENOENT),
         Some(dev) if !dev.plugged => return fail(libc::ENOENT),
@@ -50,7 +50,7 @@ pub unsafe fn open(file: *const c_char, _flags: c_int, _mode: c_int) -> c_int {
 /// # Safety
 /// Closes `fd`, which must not be used afterwards.
 pub unsafe fn close(fd: c_int) -> c_int {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     match reg.fds.remove(&fd) {
         None => fail(libc::EBADF),
         Some(open) => {
@@ -80,7 +80,7 @@ pub unsafe fn mmap(
     offset: libc::off_t,
 ) -> *mut c_void {
     {
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         if let Err(errno) = reg.live(fd) {
             fail(errno);
             return libc::MAP_FAILED;

@@ -38,7 +38,7 @@ fn format_of(formats: &[SimFormat], code: u32) -> Result<&SimFormat, c_int> {
 }
 
 fn enum_fmt(fd: c_int, d: &mut FmtDesc) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (_, dev) = reg.live(fd)?;
     if d.typ != BUF_TYPE_VIDEO_CAPTURE {
         return Err(libc::EINVAL);
@@ -53,7 +53,7 @@ fn enum_fmt(fd: c_int, d: &mut FmtDesc) -> Result<(), c_int> {
 }
 
 fn enum_sizes(fd: c_int, s: &mut FrmSizeEnum) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (_, dev) = reg.live(fd)?;
     let f = format_of(&dev.formats, s.pixel_format)?;
     let (w, h) = *f.sizes.get(s.index as usize).ok_or(libc::EINVAL)?;
@@ -63,7 +63,7 @@ fn enum_sizes(fd: c_int, s: &mut FrmSizeEnum) -> Result<(), c_int> {
 }
 
 fn enum_intervals(fd: c_int, e: &mut FrmIvalEnum) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (_, dev) = reg.live(fd)?;
     let f = format_of(&dev.formats, e.pixel_format)?;
     if !f.sizes.contains(&(e.width, e.height)) {
@@ -85,7 +85,7 @@ fn frame_bytes(fourcc: u32, (w, h): (u32, u32)) -> u32 {
 }
 
 fn s_fmt(fd: c_int, fmt: &mut Format) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     if reg.other_owner(fd) {
         return Err(libc::EBUSY);
     }
@@ -127,7 +127,7 @@ fn s_fmt(fd: c_int, fmt: &mut Format) -> Result<(), c_int> {
 }
 
 fn s_parm(fd: c_int, p: &mut StreamParm) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (open, dev) = reg.live(fd)?;
     let f = format_of(&dev.formats, open.fourcc)?;
     let tpf = &mut p.capture.timeperframe;
@@ -155,7 +155,7 @@ fn s_parm(fd: c_int, p: &mut StreamParm) -> Result<(), c_int> {
 }
 
 fn reqbufs(fd: c_int, r: &mut RequestBuffers) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     if reg.other_owner(fd) {
         return Err(libc::EBUSY);
     }
@@ -192,7 +192,7 @@ fn fill(b: &mut Buffer, index: u32, len: u32) {
 }
 
 fn querybuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (open, _) = reg.live(fd)?;
     if b.index >= open.n_bufs {
         return Err(libc::EINVAL);
@@ -203,7 +203,7 @@ fn querybuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
 }
 
 fn qbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (open, _) = reg.live(fd)?;
     if b.index >= open.n_bufs || open.queued.contains(&b.index) {
         return Err(libc::EINVAL);
@@ -218,7 +218,7 @@ fn qbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
 }
 
 fn stream(fd: c_int, on: bool) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     let (open, _) = reg.live(fd)?;
     if on && open.n_bufs == 0 {
         return Err(libc::EINVAL);
@@ -235,7 +235,7 @@ fn stream(fd: c_int, on: bool) -> Result<(), c_int> {
 
 /// Blocks until a buffer is queued and a frame is waiting, then writes the frame into the buffer.
 fn dqbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
-    let mut reg = sim().lock();
+    let mut reg = sim().state.lock();
     loop {
         if let Some(open) = reg.fds.get_mut(&fd) {
             if open.eio_pending {
@@ -253,18 +253,14 @@ fn dqbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
             .is_some_and(|d| d.continuous.is_some());
         if streams_on {
             // The simulated camera's frame interval: about 1 ms.
-            let (guard, waited) = sim()
-                .changed
-                .wait_timeout(reg, Duration::from_millis(1))
-                .unwrap_or_else(|e| e.into_inner());
-            reg = guard;
+            let waited = sim().changed.wait_for(&mut reg, Duration::from_millis(1));
             if waited.timed_out() {
                 if let Some(done) = try_deliver_continuous(&mut reg, fd, b)? {
                     return Ok(done);
                 }
             }
         } else {
-            reg = sim().changed.wait(reg).unwrap_or_else(|e| e.into_inner());
+            sim().changed.wait(&mut reg);
         }
     }
 }

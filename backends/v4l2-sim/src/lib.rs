@@ -84,7 +84,7 @@ pub struct SimCamera {
 impl SimCamera {
     /// Plugs in a camera at `path` offering `formats` (in the order ENUM_FMT lists them).
     pub fn install(path: &str, formats: Vec<SimFormat>) -> SimCamera {
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         reg.devices.insert(
             path.to_string(),
             Device {
@@ -109,7 +109,7 @@ impl SimCamera {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Device) -> T) -> T {
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         let dev = reg
             .devices
             .get_mut(&self.path)
@@ -140,7 +140,7 @@ impl SimCamera {
     /// Waits (on the simulator's signal, not a sleep) until every pushed frame has been dequeued.
     pub fn wait_consumed(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         loop {
             let pending = reg.devices.get(&self.path).map_or(0, |d| d.frames.len());
             let now = Instant::now();
@@ -150,18 +150,14 @@ impl SimCamera {
             if now >= deadline {
                 return false;
             }
-            reg = sim()
-                .changed
-                .wait_timeout(reg, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            sim().changed.wait_until(&mut reg, deadline);
         }
     }
 
     /// Pulls the plug: a DQBUF blocked now (or the next one) fails with EIO, every later call on an
     /// fd opened before fails with ENODEV, and opening fails with ENOENT until [`SimCamera::replug`].
     pub fn unplug(&self) {
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         let reg = &mut *reg;
         if let Some(dev) = reg.devices.get_mut(&self.path) {
             dev.plugged = false;
@@ -199,6 +195,7 @@ impl SimCamera {
     /// How many fds are open on this device.
     pub fn open_fds(&self) -> usize {
         sim()
+            .state
             .lock()
             .fds
             .values()
@@ -209,7 +206,7 @@ impl SimCamera {
 
 impl Drop for SimCamera {
     fn drop(&mut self) {
-        let mut reg = sim().lock();
+        let mut reg = sim().state.lock();
         if let Some(dev) = reg.devices.get_mut(&self.path) {
             dev.plugged = false;
             dev.generation += 1;

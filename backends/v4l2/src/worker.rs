@@ -5,8 +5,9 @@
 //! buffers because of us. The thread owns the camera and drops it (STREAMOFF, munmap, close) before it
 //! says it has exited, so a reopen after `close` does not find the device busy.
 
+use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,12 +27,6 @@ struct Shared {
     slot: Mutex<Slot>,
     changed: Condvar,
     stop: AtomicBool,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 /// The stream being delivered.
@@ -69,7 +64,7 @@ impl Worker {
     /// The newest frame, waiting up to `timeout` for one.
     pub fn next(&self, timeout: Duration) -> Result<Frame, CameraError> {
         let deadline = Instant::now() + timeout;
-        let mut slot = self.shared.lock();
+        let mut slot = self.shared.slot.lock();
         loop {
             if let Some(result) = slot.latest.take() {
                 return result;
@@ -81,12 +76,7 @@ impl Worker {
             if now >= deadline {
                 return Err(CameraError::Timeout(timeout));
             }
-            slot = self
-                .shared
-                .changed
-                .wait_timeout(slot, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            self.shared.changed.wait_until(&mut slot, deadline);
         }
     }
 
@@ -95,18 +85,13 @@ impl Worker {
     pub fn stop(mut self, timeout: Duration) -> bool {
         self.shared.stop.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
-        let mut slot = self.shared.lock();
+        let mut slot = self.shared.slot.lock();
         while !slot.exited {
             let now = Instant::now();
             if now >= deadline {
                 return false;
             }
-            slot = self
-                .shared
-                .changed
-                .wait_timeout(slot, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            self.shared.changed.wait_until(&mut slot, deadline);
         }
         drop(slot);
         if let Some(t) = self.thread.take() {
@@ -153,14 +138,14 @@ fn run(camera: rscam::Camera, device: &str, stream: Stream, shared: &Shared) {
         if let Err(e) = &result {
             log::warn!("{device}: capture stopped: {e}");
         }
-        shared.lock().latest = Some(result);
+        shared.slot.lock().latest = Some(result);
         shared.changed.notify_all();
         if failed {
             break;
         }
     }
     drop(camera);
-    shared.lock().exited = true;
+    shared.slot.lock().exited = true;
     shared.changed.notify_all();
 }
 
