@@ -119,3 +119,69 @@ fn a_strange_host_header_does_not_change_the_path() {
         assert_eq!(json["backend"], "mock");
     }
 }
+
+/// Reads one response head from a raw socket and returns its `Date` header, checked to be an
+/// IMF-fixdate near this machine's clock.
+fn date_of(raw: &[u8], server: &TestServer) -> (u16, String) {
+    let mut s = connect(server);
+    s.write_all(raw).unwrap();
+    let mut r = BufReader::new(s);
+    let (_, status, headers) = read_head(&mut r).unwrap();
+    let what = String::from_utf8_lossy(raw).into_owned();
+    let date = headers
+        .get("date")
+        .unwrap_or_else(|| panic!("no Date on {status} for {what:?}: {headers:?}"))
+        .clone();
+    let parsed = httpdate::parse_http_date(&date).expect("an HTTP date");
+    assert_eq!(
+        httpdate::fmt_http_date(parsed),
+        date,
+        "IMF-fixdate, not another format"
+    );
+    let skew = match parsed.duration_since(std::time::SystemTime::now()) {
+        Ok(ahead) => ahead,
+        Err(behind) => behind.duration(),
+    };
+    assert!(
+        skew < Duration::from_secs(3600),
+        "{date} is the server's clock"
+    );
+    (status, date)
+}
+
+#[test]
+fn every_response_carries_a_date() {
+    let server = start(|_| {});
+    let css = request(server.addr, "GET", "/theme/style.css", &[], b"");
+    let etag = css.headers["etag"].clone();
+    let not_modified =
+        format!("GET /theme/style.css HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n");
+    let cases: [(&[u8], u16); 8] = [
+        (b"GET /api/state HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        (b"GET /api/state HTTP/1.0\r\n\r\n", 200),
+        (b"HEAD /theme/style.css HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        (not_modified.as_bytes(), 304),
+        (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (
+            b"POST /photos HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+            411,
+        ),
+        (b"NONSENSE\r\n\r\n", 400),
+        // A stream: the head goes out before the first frame, and carries the date too.
+        (b"GET /stream HTTP/1.0\r\n\r\n", 200),
+    ];
+    for (raw, want) in cases {
+        let (status, _) = date_of(raw, &server);
+        assert_eq!(status, want, "{}", String::from_utf8_lossy(raw));
+    }
+    // Keep-alive: each response on one connection has its own Date.
+    let mut s = connect(&server);
+    s.write_all(b"GET /api/state HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut r = BufReader::new(s);
+    for want in [200, 404] {
+        let (status, headers, _) = read_sized(&mut r);
+        assert_eq!(status, want);
+        assert!(headers.contains_key("date"), "{headers:?}");
+    }
+}

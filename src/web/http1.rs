@@ -289,7 +289,8 @@ async fn write_response(
     let mut head = status_line(version, response.status());
     for (name, values) in response.iter() {
         let name = name.as_str();
-        if name == "content-length" || name == "transfer-encoding" || name == "connection" {
+        // Framing is ours to say, and so is the clock (`Date` comes with the status line).
+        if ["content-length", "transfer-encoding", "connection", "date"].contains(&name) {
             continue;
         }
         for v in values.iter() {
@@ -332,13 +333,20 @@ async fn write_response(
     Ok(keep_alive)
 }
 
+/// The status line and the `Date` header, which starts every response we write — streams, errors
+/// and 304s included: RFC 9110 §6.6.1 asks it of an origin server with a clock (IMF-fixdate).
 fn status_line(version: Version, status: StatusCode) -> String {
     let v = if version == Version::Http1_0 {
         "HTTP/1.0"
     } else {
         "HTTP/1.1"
     };
-    format!("{v} {} {}\r\n", status as u16, status.canonical_reason())
+    format!(
+        "{v} {} {}\r\ndate: {}\r\n",
+        status as u16,
+        status.canonical_reason(),
+        httpdate::fmt_http_date(std::time::SystemTime::now())
+    )
 }
 
 async fn write_simple(

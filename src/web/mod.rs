@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::app::App;
 
 mod camera_routes;
+mod conditional;
 mod gallery_routes;
 pub mod http1;
 pub mod listener;

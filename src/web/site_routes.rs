@@ -1,5 +1,6 @@
 //! Routes of the site: home (`/`), the live page (`/live`, old `/video_now`), markdown pages
-//! (`/pages/*`, old `/about/*`), files pages link to (`/content/*`), the gallery (`/photos`, old
+//! (`/pages/*`, old `/about/*`), files pages link to (`/content/*`, conditional and ranged like
+//! theme assets), the gallery (`/photos`, old
 //! `/pic_list`) and photo pages (`/photos/NAME`), theme assets (`/theme/*`), live reload (`/events`,
 //! SSE) and the themed error pages. Thin: each handler asks [`crate::site`] or [`crate::gallery`]
 //! and turns the answer into HTTP.
@@ -10,6 +11,7 @@ use async_std::task::spawn_blocking;
 use percent_encoding::percent_decode_str;
 use tide::{Body, Middleware, Next, Response, StatusCode};
 
+use super::conditional::{bytes_response, file_response, Preconditions, Validators};
 use super::{Request, Server, State};
 use crate::gallery::{decode_name, GalleryError};
 use crate::site::{plain_error_page, LiveView, SiteError, SiteView, PER_PAGE};
@@ -136,12 +138,19 @@ async fn content_file(req: Request) -> tide::Result {
             ))
         }
     };
-    let mut res = Response::new(StatusCode::Ok);
-    res.set_body(Body::from_file(&path).await?);
+    let file = async_std::fs::File::open(&path).await?;
+    let meta = file.metadata().await?;
+    let validators = Validators::file("", meta.len(), meta.modified()?);
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    res.insert_header("Content-Type", mime.essence_str());
-    res.insert_header("Cache-Control", "no-cache");
-    Ok(res)
+    Ok(file_response(
+        &Preconditions::of(&req),
+        &validators,
+        file,
+        meta.len(),
+        mime.essence_str(),
+        "no-cache",
+    )
+    .await?)
 }
 
 async fn gallery_page(req: Request) -> tide::Result {
@@ -198,41 +207,33 @@ async fn theme_asset(req: Request) -> tide::Result {
             &format!("No theme file `{path}`."),
         ));
     };
-    let etag = format!("\"{}\"", asset.etag);
     let versioned = req
         .url()
         .query_pairs()
         .any(|(k, v)| k == "v" && asset.etag.starts_with(v.as_ref()));
-    let mut res = Response::new(StatusCode::Ok);
-    res.insert_header("ETag", etag.as_str());
     // A versioned URL names these exact bytes forever; a bare one must be revalidated.
-    res.insert_header(
-        "Cache-Control",
-        if versioned {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        },
-    );
-    if req
-        .header("If-None-Match")
-        .is_some_and(|v| v.iter().any(|v| v.as_str() == etag || v.as_str() == "*"))
-    {
-        res.set_status(StatusCode::NotModified);
-        return Ok(res);
-    }
+    let cache_control = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    res.set_body(asset.bytes.clone());
     let essence = mime.essence_str();
-    if mime.type_() == mime_guess::mime::TEXT
+    let content_type = if mime.type_() == mime_guess::mime::TEXT
         || essence == "application/javascript"
         || essence == "image/svg+xml"
     {
-        res.insert_header("Content-Type", format!("{essence}; charset=utf-8"));
+        format!("{essence}; charset=utf-8")
     } else {
-        res.insert_header("Content-Type", essence);
-    }
-    Ok(res)
+        essence.to_string()
+    };
+    Ok(bytes_response(
+        &Preconditions::of(&req),
+        &Validators::tag(&asset.etag),
+        asset.bytes.clone(),
+        &content_type,
+        cache_control,
+    ))
 }
 
 /// Server-Sent Events: a body that yields each site event as it happens, and keep-alives.
