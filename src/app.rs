@@ -1,22 +1,26 @@
 //! The application core every request handler shares: the capture stage and its variants, the photo
-//! store, the gallery and the site. Plain Rust: the HTTP edge ([`crate::web`]) turns requests into
-//! calls on it, and a move to another server would keep all of it.
+//! store, the gallery and the site, and the one file [`crate::watcher`] whose changes it
+//! routes to the site (pages, theme) or the gallery (photos). Plain Rust: the HTTP edge
+//! ([`crate::web`]) turns requests into calls on it and subscribes to its events, and a move to
+//! another server would keep all of it.
 
 use std::io;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use pistream_camera::{Camera, CameraConfig};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, WatchMode};
 use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
 use crate::site::SiteService;
 use crate::video::capture::{CaptureOptions, CaptureService, Unavailable};
 use crate::video::hub::EncodedFrame;
 use crate::video::variants::Variants;
+use crate::watcher::{self, Change, Roots, WatchError, Watching};
 
 /// How long a snapshot or photo request waits for a fresh frame (a camera opening on demand needs a
 /// moment; a USB camera's first frame can take a second).
@@ -29,6 +33,8 @@ pub struct App {
     pub photos: Arc<PhotoStore>,
     pub site: Arc<SiteService>,
     pub gallery: Arc<Gallery>,
+    /// Dropped at shutdown, which stops the watch and its thread.
+    watching: Mutex<Option<Watching>>,
     started: Instant,
 }
 
@@ -61,7 +67,8 @@ pub struct ServerState {
 }
 
 impl App {
-    /// The core for `config`, driving `camera`. Opens the photo folder and builds the site.
+    /// The core for `config`, driving `camera`. Opens the photo folder, builds the site and starts
+    /// the file watcher `--watch` asks for.
     pub fn new(config: Config, camera: Box<dyn Camera>) -> io::Result<Arc<App>> {
         let options = CaptureOptions {
             camera: CameraConfig {
@@ -76,13 +83,29 @@ impl App {
         let capture = CaptureService::new(camera, options);
         let photos = Arc::new(PhotoStore::open(&config.pic)?);
         let gallery = Arc::new(Gallery::open(&config.pic).map_err(io::Error::other)?);
-        let site = SiteService::start(&config).map_err(io::Error::other)?;
+        let site = SiteService::open(&config.content, config.theme.as_deref(), config.quality)
+            .map_err(io::Error::other)?;
+        let roots = Roots::new(
+            Some(&config.content),
+            Some(&config.pic),
+            config.theme.as_deref(),
+        );
+        let watching = match watch_files(roots.clone(), config.watch, &site, &gallery) {
+            // Out of inotify watches, say: polling still gives hot reload, so serve on.
+            Err(e) if config.watch == WatchMode::Native => {
+                log::warn!("{e}; falling back to --watch poll");
+                watch_files(roots, WatchMode::Poll, &site, &gallery)
+            }
+            other => other,
+        }
+        .map_err(io::Error::other)?;
         Ok(Arc::new(App {
             variants: Variants::new(capture.clone()),
             capture,
             photos,
             site,
             gallery,
+            watching: Mutex::new(watching),
             config,
             started: Instant::now(),
         }))
@@ -129,7 +152,30 @@ impl App {
     /// Ends every stream (video and page events), stops the watcher and the camera (server
     /// shutdown).
     pub fn shutdown(&self) {
+        self.watching.lock().take();
         self.site.shutdown();
         self.capture.shutdown();
     }
+}
+
+/// Starts the one file watcher over `roots` in `mode`, routing each change: pages and theme
+/// rebuild the site; photos make the gallery rescan *before* open gallery pages are told (so the
+/// page they reload already lists the new photo). `Ok(None)` for `--watch off`.
+pub fn watch_files(
+    roots: Roots,
+    mode: WatchMode,
+    site: &Arc<SiteService>,
+    gallery: &Arc<Gallery>,
+) -> Result<Option<Watching>, WatchError> {
+    let (site, gallery) = (site.clone(), gallery.clone());
+    watcher::start(roots, mode, move |change| match change {
+        Change::Theme => site.reload_theme(),
+        Change::Pages => site.reload_pages(),
+        Change::Pictures => {
+            if let Err(e) = gallery.refresh() {
+                log::warn!("gallery refresh: {e}");
+            }
+            site.events().publish("gallery");
+        }
+    })
 }

@@ -1,7 +1,8 @@
 //! pistream: a camera web server in four wings. [`video`] captures once and feeds every viewer
 //! through its hub; [`gallery`] saves photos and indexes the photo folder; [`site`] renders pages
 //! and themes; [`web`] is the HTTP edge. [`app`] wires them together, [`config`] reads the command
-//! line and [`server`] runs it.
+//! line and [`server`] runs it; the app's one [`watcher`] over the content, theme and photo folders
+//! tells it what changed on disk.
 //! Only [`web`] knows the HTTP stack (tide, http-types, sockets): everything else is plain Rust that a
 //! move to another server would keep.
 
@@ -12,4 +13,5 @@ pub mod logging;
 pub mod server;
 pub mod site;
 pub mod video;
+pub mod watcher;
 pub mod web;

@@ -1,14 +1,16 @@
-//! Hot reload end to end on the core: a real notify watcher (native and poll) on temp folders.
-//! Each test writes a file, waits for the site event with a timeout (never a fixed sleep), then
-//! checks what the site renders now.
+//! Hot reload end to end on the core: the app's real notify watcher (native and poll) on temp
+//! folders, routing to a real site and gallery. Each test writes a file, waits for the site event
+//! with a timeout (never a fixed sleep), then checks what the site renders now.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use pistream::app::watch_files;
 use pistream::config::WatchMode;
+use pistream::gallery::Gallery;
 use pistream::site::{LiveView, SiteService};
+use pistream::watcher::{Roots, Watching};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -34,6 +36,17 @@ fn folders() -> Folders {
     f
 }
 
+/// The app's watcher over `f`'s three folders, routing to `site` and a gallery of `f.pic`.
+fn watch(
+    f: &Folders,
+    mode: WatchMode,
+    site: &Arc<SiteService>,
+) -> (Option<Watching>, Arc<Gallery>) {
+    let gallery = Arc::new(Gallery::open(&f.pic).unwrap());
+    let roots = Roots::new(Some(&f.content), Some(&f.pic), Some(&f.theme));
+    (watch_files(roots, mode, site, &gallery).unwrap(), gallery)
+}
+
 /// Writes like an editor that saves by rename: a temp file first, then renamed over the target.
 fn save_by_rename(path: &Path, text: &str) {
     let tmp = path.with_file_name(format!(
@@ -48,7 +61,7 @@ fn edit_then_see(mode: WatchMode) {
     let f = folders();
     let svc = SiteService::open(&f.content, Some(&f.theme), 80).unwrap();
     let mut events = svc.events().subscribe();
-    svc.watch(mode, Some(&f.pic)).unwrap();
+    let _watching = watch(&f, mode, &svc);
 
     // An editor's swap file alone is not a change; the first event must be the real edit.
     std::fs::write(f.content.join(".setup.md.swp"), "junk").unwrap();
@@ -113,7 +126,7 @@ fn template_edits_re_register_the_theme() {
     let f = folders();
     let svc = SiteService::open(&f.content, Some(&f.theme), 80).unwrap();
     let mut events = svc.events().subscribe();
-    svc.watch(WatchMode::Native, Some(&f.pic)).unwrap();
+    let _watching = watch(&f, WatchMode::Native, &svc);
     save_by_rename(
         &f.theme.join("templates/live.hbs"),
         "<p class=\"mine\">my live page</p>",
@@ -131,24 +144,16 @@ fn template_edits_re_register_the_theme() {
 fn photo_changes_refresh_the_gallery_then_announce_it() {
     let f = folders();
     let svc = SiteService::open(&f.content, None, 80).unwrap();
-    let refreshed = Arc::new(AtomicUsize::new(0));
-    let seen = refreshed.clone();
-    svc.on_pictures_changed(Arc::new(move || {
-        seen.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }));
     let mut events = svc.events().subscribe();
-    svc.watch(WatchMode::Native, Some(&f.pic)).unwrap();
+    let (_watching, gallery) = watch(&f, WatchMode::Native, &svc);
+    assert!(gallery.is_empty());
 
     // The photo store's hidden temp file is ignored; the rename to the final name is the change.
     let tmp = f.pic.join(".photo-1.tmp");
     std::fs::write(&tmp, b"jpeg bytes").unwrap();
     std::fs::rename(&tmp, f.pic.join("20240101-120000-000.jpg")).unwrap();
     assert_eq!(events.recv_timeout(WAIT).as_deref(), Some("gallery"));
-    assert!(
-        refreshed.load(Ordering::SeqCst) >= 1,
-        "the gallery rescanned before the event"
-    );
+    assert_eq!(gallery.len(), 1, "the gallery rescanned before the event");
     svc.shutdown();
 }
 
@@ -156,7 +161,8 @@ fn photo_changes_refresh_the_gallery_then_announce_it() {
 fn watch_off_watches_nothing_but_manual_reloads_still_work() {
     let f = folders();
     let svc = SiteService::open(&f.content, None, 80).unwrap();
-    svc.watch(WatchMode::Off, Some(&f.pic)).unwrap();
+    let (watching, _) = watch(&f, WatchMode::Off, &svc);
+    assert!(watching.is_none());
     let mut events = svc.events().subscribe();
     std::fs::write(f.content.join("setup.md"), "# Setup\n\nchanged\n").unwrap();
     svc.reload_pages();

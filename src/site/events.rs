@@ -1,7 +1,8 @@
 //! The live-reload event fan-out behind `/events` (Server-Sent Events).
 //!
-//! The watcher publishes short event names (`page:<slug>`, `site`, `theme`, `gallery`); every open
-//! page holds one subscription and reloads itself when a name it cares about arrives. Like the frame
+//! The site publishes short event names (`page:<slug>`, `site`, `theme`; the app adds `gallery`
+//! when photos change); every open page holds one subscription and reloads itself when a name it
+//! cares about arrives. Like the frame
 //! hub, the bus keeps no per-subscriber queue: one short ring of recent events, a sequence number and
 //! a wake-up. A subscriber that falls more than a ring behind simply misses the oldest names, which
 //! is harmless for reload hints. [`SseStream`] is a hand-written `AsyncBufRead` (Send + Sync + Unpin,

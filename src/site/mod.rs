@@ -1,8 +1,9 @@
 //! The website around the camera, static-site style: files on disk (`--content` markdown, the
 //! `--theme` folder over the built-in theme) are the source of truth; they are rendered in memory
-//! into a [`Site`] that is swapped whole (one `Arc` swap) whenever the [`watcher`] sees a change,
-//! so no request ever sees half an update. A rebuild that fails keeps the last good site serving
-//! and shows the error on every page. Open pages learn about changes over [`events`] (SSE).
+//! into a [`Site`] that is swapped whole (one `Arc` swap) whenever the app's
+//! [`crate::watcher`] sees a change, so no request ever sees half an update. A rebuild
+//! that fails keeps the last good site serving and shows the error on every page. Open pages learn
+//! about changes over [`events`] (SSE).
 //!
 //! Nothing here knows HTTP: `web::site_routes` turns requests into calls on [`SiteService`].
 
@@ -14,7 +15,6 @@ pub mod pages;
 pub mod paths;
 pub mod render;
 pub mod theme;
-pub mod watcher;
 
 use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,6 @@ pub use events::{EventBus, SseStream, Subscription};
 pub use pages::{Page, Pages};
 pub use render::{plain_error_page, LiveView, PER_PAGE};
 pub use theme::{init_theme, Asset, Theme};
-
-use crate::config::{Config, WatchMode};
 
 /// Everything that can go wrong building or serving the site.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +47,6 @@ pub enum SiteError {
     NotFound(String),
     #[error("page data: {0}")]
     Data(String),
-    #[error("watcher: {0}")]
-    Watch(String),
 }
 
 /// One consistent version of the site: theme, pages and nav, and what failed to build.
@@ -79,10 +75,7 @@ impl std::ops::Deref for SiteView {
     }
 }
 
-/// Called (on the watcher thread) when files in the photo folder change: the gallery rescans.
-pub type PicturesHook = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
-
-/// The running site: the current [`Site`], how to rebuild it, the watcher and the event bus.
+/// The running site: the current [`Site`], how to rebuild it and the event bus.
 pub struct SiteService {
     current: RwLock<Arc<Site>>,
     content: PathBuf,
@@ -91,29 +84,13 @@ pub struct SiteService {
     /// Serialises rebuilds: the watcher and manual reloads never interleave.
     rebuild: Mutex<()>,
     events: Arc<EventBus>,
-    pictures_hook: RwLock<Option<PicturesHook>>,
-    watching: Mutex<Option<watcher::Watching>>,
 }
 
 impl SiteService {
-    /// Builds the site from `config` and starts the watcher it asks for (`--watch`).
-    pub fn start(config: &Config) -> std::io::Result<Arc<SiteService>> {
-        let svc = Self::open(&config.content, config.theme.as_deref(), config.quality)
-            .map_err(std::io::Error::other)?;
-        if let Err(e) = svc.watch(config.watch, Some(&config.pic)) {
-            // Out of inotify watches, say: polling still gives hot reload, so serve on.
-            if config.watch != WatchMode::Native {
-                return Err(std::io::Error::other(e));
-            }
-            log::warn!("{e}; falling back to --watch poll");
-            svc.watch(WatchMode::Poll, Some(&config.pic))
-                .map_err(std::io::Error::other)?;
-        }
-        Ok(svc)
-    }
-
-    /// Builds the site without watching. A broken `--theme` is reported on the pages and the
-    /// built-in theme serves instead, so the server still starts.
+    /// Builds the site from the `content` folder and the `theme_dir` folder (`None`: the built-in
+    /// theme); `default_quality` is where the live page's quality buttons start. A broken theme is
+    /// reported on the pages and the built-in theme serves instead, so the server still starts.
+    /// Nothing here watches the folders: the app's watcher calls the reloads.
     pub fn open(
         content: &Path,
         theme_dir: Option<&Path>,
@@ -147,23 +124,8 @@ impl SiteService {
             theme_problem: Mutex::new(theme_problem),
             rebuild: Mutex::new(()),
             events: EventBus::new(),
-            pictures_hook: RwLock::new(None),
-            watching: Mutex::new(None),
         };
         Ok(Arc::new(svc))
-    }
-
-    /// Watches content, theme and `pic` folders (replacing any earlier watcher).
-    pub fn watch(self: &Arc<Self>, mode: WatchMode, pic: Option<&Path>) -> Result<(), SiteError> {
-        let roots = watcher::Roots::new(Some(&self.content), pic, self.theme_dir.as_deref());
-        let w = watcher::start(Arc::downgrade(self), roots, mode)?;
-        *self.watching.lock() = w;
-        Ok(())
-    }
-
-    /// What to call when the photo folder changes (the gallery's rescan).
-    pub fn on_pictures_changed(&self, hook: PicturesHook) {
-        *self.pictures_hook.write() = Some(hook);
     }
 
     /// The current site: hold it for the whole request so every part comes from one version.
@@ -250,20 +212,8 @@ impl SiteService {
         self.events.publish("theme");
     }
 
-    /// The photo folder changed: let the gallery rescan, then tell open gallery pages.
-    pub fn pictures_changed(&self) {
-        let hook = self.pictures_hook.read().clone();
-        if let Some(hook) = hook {
-            if let Err(e) = hook() {
-                log::warn!("gallery refresh: {e}");
-            }
-        }
-        self.events.publish("gallery");
-    }
-
-    /// Stops watching and ends every SSE stream (server shutdown).
+    /// Ends every SSE stream (server shutdown).
     pub fn shutdown(&self) {
-        self.watching.lock().take();
         self.events.close();
     }
 }

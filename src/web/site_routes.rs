@@ -5,8 +5,6 @@
 //! SSE) and the themed error pages. Thin: each handler asks [`crate::site`] or [`crate::gallery`]
 //! and turns the answer into HTTP.
 
-use std::sync::Arc;
-
 use async_std::task::spawn_blocking;
 use percent_encoding::percent_decode_str;
 use tide::{Body, Middleware, Next, Response, StatusCode};
@@ -17,13 +15,6 @@ use crate::gallery::{decode_name, GalleryError};
 use crate::site::{plain_error_page, LiveView, SiteError, SiteView, PER_PAGE};
 
 pub fn register(server: &mut Server) {
-    // The watcher tells the gallery to rescan when photos come and go.
-    let app = server.state().clone();
-    let gallery = app.gallery.clone();
-    app.site.on_pictures_changed(Arc::new(move || {
-        gallery.refresh().map_err(|e| e.to_string())
-    }));
-
     server.with(ErrorPages);
     server.at("/").get(home);
     server.at("/live").get(live);

@@ -1,22 +1,21 @@
-//! The file watcher behind hot reload. It watches the content, photo and theme *folders*
-//! (recursively; editors save by writing a temp file and renaming it over the old one, which a
-//! watch on the file itself would lose), drops editor temp/swap files, debounces bursts (a save
-//! is several events), classifies what changed, and asks the [`SiteService`] for exactly the
-//! rebuilds needed: pages, theme, or the gallery. `--watch poll` uses notify's `PollWatcher` for
-//! file systems that send no events; `--watch off` watches nothing.
+//! The app's file watcher, behind hot reload: ONE watch over the content, theme and photo
+//! *folders* (recursively; editors save by writing a temp file and renaming it over the old one,
+//! which a watch on the file itself would lose). It drops editor temp/swap files, debounces bursts
+//! (a save is several events), classifies what changed ([`Change`]) and hands each batch to the
+//! [`crate::app::App`], which routes pages and theme to the site and photos to the gallery.
+//! `--watch poll` uses notify's `PollWatcher` for file systems that send no events; `--watch off`
+//! watches nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::Weak;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::paths::is_temp_name;
-use super::{SiteError, SiteService};
 use crate::config::WatchMode;
+use crate::site::paths::is_temp_name;
 
 /// Quiet time that ends a burst of events.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -25,7 +24,7 @@ const MAX_BATCH: Duration = Duration::from_secs(1);
 /// How often `--watch poll` looks.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// What a change means for the site.
+/// What a change means: which part of the app rebuilds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Change {
     Theme,
@@ -110,7 +109,7 @@ impl Drop for Watching {
         // Dropping the watchers drops the event senders, which ends the thread's loop.
         self.watchers.clear();
         if let Some(t) = self.thread.take() {
-            // The last owner of the service may be the watcher thread itself: never join oneself.
+            // Never join oneself (were the watcher thread ever the last owner of what owns this).
             if t.thread().id() != std::thread::current().id() {
                 let _ = t.join();
             }
@@ -118,16 +117,22 @@ impl Drop for Watching {
     }
 }
 
-fn watch_err(e: notify::Error) -> SiteError {
-    SiteError::Watch(e.to_string())
+/// The watch could not be set up (e.g. out of inotify watches).
+#[derive(Debug, thiserror::Error)]
+#[error("watcher: {0}")]
+pub struct WatchError(String);
+
+fn watch_err(e: notify::Error) -> WatchError {
+    WatchError(e.to_string())
 }
 
-/// Starts watching `roots` for `service`; `Ok(None)` for `--watch off`.
+/// Starts watching `roots`; each debounced batch of changes goes to `apply`, in [`Change`] order
+/// (theme, pages, pictures), on the watcher's own thread. `Ok(None)` for `--watch off`.
 pub fn start(
-    service: Weak<SiteService>,
     roots: Roots,
     mode: WatchMode,
-) -> Result<Option<Watching>, SiteError> {
+    apply: impl Fn(Change) + Send + 'static,
+) -> Result<Option<Watching>, WatchError> {
     let (tx, rx) = channel();
     let mut watchers: Vec<(Box<dyn Watcher + Send>, Vec<&PathBuf>)> = match mode {
         WatchMode::Off => return Ok(None),
@@ -163,14 +168,14 @@ pub fn start(
         for root in dirs.iter() {
             watcher
                 .watch(root, RecursiveMode::Recursive)
-                .map_err(|e| SiteError::Watch(format!("{}: {e}", root.display())))?;
+                .map_err(|e| WatchError(format!("{}: {e}", root.display())))?;
         }
     }
     let watchers = watchers.into_iter().map(|(w, _)| w).collect();
     let thread = std::thread::Builder::new()
-        .name("site-watcher".into())
-        .spawn(move || run(rx, roots, service))
-        .map_err(|e| SiteError::Watch(e.to_string()))?;
+        .name("file-watcher".into())
+        .spawn(move || run(rx, roots, apply))
+        .map_err(|e| WatchError(e.to_string()))?;
     Ok(Some(Watching {
         watchers,
         thread: Some(thread),
@@ -179,7 +184,7 @@ pub fn start(
 
 type Events = Receiver<notify::Result<notify::Event>>;
 
-fn run(rx: Events, roots: Roots, service: Weak<SiteService>) {
+fn run(rx: Events, roots: Roots, apply: impl Fn(Change)) {
     while let Ok(first) = rx.recv() {
         let mut batch = BTreeSet::new();
         add(&roots, first, &mut batch);
@@ -196,15 +201,8 @@ fn run(rx: Events, roots: Roots, service: Weak<SiteService>) {
             }
         }
         if !batch.is_empty() {
-            let Some(svc) = service.upgrade() else { return };
-            log::debug!("site changes: {batch:?}");
-            for change in &batch {
-                match change {
-                    Change::Theme => svc.reload_theme(),
-                    Change::Pages => svc.reload_pages(),
-                    Change::Pictures => svc.pictures_changed(),
-                }
-            }
+            log::debug!("file changes: {batch:?}");
+            batch.into_iter().for_each(&apply);
         }
         if !open {
             return;
