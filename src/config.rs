@@ -64,7 +64,8 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_DEVICE")]
     pub device: Option<String>,
 
-    /// What the replay camera plays: a folder of JPEGs or a recorded .mjpeg file.
+    /// What the replay camera plays: a folder of JPEGs or a recorded .mjpeg file. For `--camera exec`,
+    /// the command that writes MJPEG to its stdout (split like a shell would; no shell runs it).
     #[arg(long, env = "PISTREAM_SOURCE")]
     pub source: Option<PathBuf>,
 
@@ -115,10 +116,12 @@ impl Config {
         Duration::from_secs_f64(self.idle_timeout)
     }
 
-    /// The source a backend opens: `--source` for replay, else `--device`.
+    /// The source a backend opens: `--source` for replay and exec, else `--device`.
     pub fn device_for_backend(&self) -> Option<String> {
         match (&self.source, &self.device) {
-            (Some(src), _) if self.camera == "replay" => Some(src.display().to_string()),
+            (Some(src), _) if self.camera == "replay" || self.camera == "exec" => {
+                Some(src.display().to_string())
+            }
             (_, Some(dev)) => Some(dev.clone()),
             (Some(src), None) => Some(src.display().to_string()),
             (None, None) => None,

@@ -42,6 +42,41 @@ fn cameras_lists_the_compiled_in_backends() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn cameras_lists_the_camera_programs_on_the_path_with_ready_made_lines() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let fake = |name: &str, mode: u32| {
+        let path = bin.path().join(name);
+        std::fs::write(&path, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    fake("rpicam-vid", 0o755);
+    fake("libcamera-vid", 0o644); // there, but not executable: not a program
+    let out = pistream()
+        .arg("cameras")
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let found = format!("  rpicam-vid: {}", bin.path().join("rpicam-vid").display());
+    assert!(text.lines().any(|l| l.starts_with(&found)), "{text}");
+    assert!(
+        text.contains("pistream --camera exec --source 'rpicam-vid -t 0 -n --codec mjpeg --width "),
+        "{text}"
+    );
+    assert!(text.contains("  libcamera-vid: not on the PATH"), "{text}");
+    assert!(text.contains("  ffmpeg: not on the PATH"), "{text}");
+    assert!(
+        !text.contains("--source 'ffmpeg"),
+        "no line for a missing program: {text}"
+    );
+    let exec = text.lines().position(|l| l == "exec");
+    assert!(exec.is_some(), "exec is a backend of every build: {text}");
+}
+
 #[test]
 fn sigterm_ends_streams_cleanly_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();

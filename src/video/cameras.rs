@@ -8,7 +8,7 @@ use crate::config::Config;
 /// The backends this binary was built with, in the order `pistream cameras` lists them.
 pub fn names() -> Vec<&'static str> {
     #[allow(unused_mut)]
-    let mut names = vec!["mock", "replay"];
+    let mut names = vec!["mock", "replay", "exec"];
     #[cfg(feature = "pi")]
     names.push("v4l2");
     #[cfg(feature = "windows")]
@@ -25,6 +25,7 @@ pub fn create(config: &Config) -> Result<Box<dyn Camera>, String> {
                 timing: config.replay_timing,
             },
         ))),
+        "exec" => Ok(Box::new(pistream_exec::ExecCamera::new())),
         #[cfg(feature = "pi")]
         "v4l2" => Ok(Box::new(pistream_v4l2::V4l2Camera::new())),
         #[cfg(feature = "windows")]
@@ -49,8 +50,13 @@ pub fn describe_all() -> String {
         };
         out.push_str(&format!("{name}\n"));
         let devices = camera.devices();
-        if devices.is_empty() {
-            out.push_str("  (no devices to list)\n");
+        match name {
+            "replay" => out.push_str(
+                "  plays --source: a folder of JPEGs or a recorded .mjpeg file, looping\n",
+            ),
+            "exec" => out.push_str(&describe_exec()),
+            _ if devices.is_empty() => out.push_str("  (no devices found)\n"),
+            _ => {}
         }
         for d in devices {
             out.push_str(&format!("  {}  {}\n", d.id, d.name));
@@ -76,6 +82,32 @@ pub fn describe_all() -> String {
                         format!(" @ {} fps", fps.join(", "))
                     }
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// The exec backend's part of `pistream cameras`: the camera programs on the PATH, each with
+/// ready-made command lines.
+fn describe_exec() -> String {
+    let mut out = String::new();
+    for tool in pistream_exec::discover(None) {
+        match &tool.path {
+            None => out.push_str(&format!(
+                "  {}: not on the PATH — {}\n",
+                tool.program, tool.about
+            )),
+            Some(path) => {
+                out.push_str(&format!(
+                    "  {}: {} — {}\n",
+                    tool.program,
+                    path.display(),
+                    tool.about
+                ));
+                for s in &tool.suggestions {
+                    out.push_str(&format!("    {}:\n      {}\n", s.label, s.command_line()));
+                }
             }
         }
     }

@@ -23,6 +23,14 @@ pub struct Suggestion {
     pub source: String,
 }
 
+impl Suggestion {
+    /// The whole `pistream` command line, `--source` quoted for a POSIX shell.
+    pub fn command_line(&self) -> String {
+        let quoted = shlex::try_quote(&self.source).unwrap_or_else(|_| self.source.as_str().into());
+        format!("pistream --camera exec --source {quoted}")
+    }
+}
+
 /// The known camera programs, found or not, looked up on `PATH` (the environment's when `None`).
 pub fn discover(path: Option<&OsStr>) -> Vec<Tool> {
     let env_path = std::env::var_os("PATH");
@@ -78,14 +86,17 @@ pub fn discover(path: Option<&OsStr>) -> Vec<Tool> {
         .collect()
 }
 
-/// A size and rate for a Pi camera module on this board. The Pi 5 has no hardware JPEG encoder and
-/// rpicam-vid encodes MJPEG in software on every model (libjpeg, 4 threads): the CPU pays per pixel,
-/// so the suggestion stays at 720p and lowers the rate on the smaller boards.
+/// A size and rate for a Pi camera module on this board. rpicam-vid encodes MJPEG in software on
+/// every model (libjpeg, 4 threads; the Pi 5 has no JPEG encoder at all), and that cost grows with
+/// pixels per second: 720p at 30 fps for the Pi 4 and 5, less on the smaller boards (docs/PLATFORMS.md).
 fn pi_camera_mode(model: &str) -> (u32, u32, u32) {
-    if model.contains("Raspberry Pi 5") || model.contains("Raspberry Pi 4") {
+    let pi = |n: &str| model.contains(&format!("Raspberry Pi {n}"));
+    if pi("5") || pi("4") || pi("Compute Module 4") || pi("Compute Module 5") {
         (1280, 720, 30)
-    } else if model.contains("Raspberry Pi") {
+    } else if pi("3") || pi("Zero 2") || pi("Compute Module 3") {
         (640, 480, 15)
+    } else if model.contains("Raspberry Pi") {
+        (640, 480, 10)
     } else {
         (1280, 720, 30)
     }
@@ -132,6 +143,11 @@ mod tests {
             pi_camera_mode("Raspberry Pi Zero 2 W Rev 1.0"),
             (640, 480, 15)
         );
+        assert_eq!(
+            pi_camera_mode("Raspberry Pi Zero W Rev 1.1"),
+            (640, 480, 10)
+        );
+        assert_eq!(pi_camera_mode(""), (1280, 720, 30), "not a Pi: a desktop");
     }
 
     #[test]
