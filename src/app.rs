@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::config::{Config, WatchMode};
 use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
+use crate::metrics::Metrics;
 use crate::site::SiteService;
 use crate::video::capture::{CaptureOptions, CaptureService, Unavailable};
 use crate::video::hub::EncodedFrame;
@@ -35,6 +36,7 @@ pub struct App {
     pub gallery: Arc<Gallery>,
     /// Dropped at shutdown, which stops the watch and its thread.
     watching: Mutex<Option<Watching>>,
+    pub metrics: Metrics,
     started: Instant,
 }
 
@@ -99,8 +101,10 @@ impl App {
             other => other,
         }
         .map_err(io::Error::other)?;
+        let variants = Variants::new(capture.clone());
         Ok(Arc::new(App {
-            variants: Variants::new(capture.clone()),
+            metrics: Metrics::new(capture.clone(), variants.clone()),
+            variants,
             capture,
             photos,
             site,
@@ -124,6 +128,7 @@ impl App {
         let saved =
             blocking::unblock(move || photos.save(frame.jpeg(), frame.captured_at())).await?;
         log::info!("photo saved: {}", saved.name);
+        self.metrics.photos_taken.inc();
         Ok(saved)
     }
 

@@ -109,11 +109,21 @@ pub struct Config {
     /// How file changes are noticed.
     #[arg(long, env = "PISTREAM_WATCH", value_enum, default_value_t = WatchMode::Native)]
     pub watch: WatchMode,
+
+    // --- service: health checks, metrics, systemd
+    /// Seconds the camera may keep failing (or capture publish nothing) before /healthz answers 503;
+    /// capture that publishes nothing that long also stops feeding the systemd watchdog.
+    #[arg(long, env = "PISTREAM_UNHEALTHY_AFTER", allow_negative_numbers = true, default_value_t = 30.0, value_parser = parse_seconds)]
+    pub unhealthy_after: f64,
 }
 
 impl Config {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.idle_timeout)
+    }
+
+    pub fn unhealthy_after(&self) -> Duration {
+        Duration::from_secs_f64(self.unhealthy_after)
     }
 
     /// The source a backend opens: `--source` for replay and exec, else `--device`.

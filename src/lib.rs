@@ -9,9 +9,12 @@
 pub mod app;
 pub mod config;
 pub mod gallery;
+pub mod health;
 pub mod logging;
+pub mod metrics;
 pub mod server;
 pub mod site;
+pub mod systemd;
 pub mod video;
 pub mod watcher;
 pub mod web;

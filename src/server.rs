@@ -95,6 +95,7 @@ impl Running {
         if let Some(sig) = signals.next().await {
             log::info!("signal {sig}: shutting down");
         }
+        crate::systemd::stopping();
         handle.close();
         self.shutdown().await;
         Ok(())

@@ -16,6 +16,7 @@ use pistream_camera::{Camera, CameraConfig, CameraError, Frame, StreamInfo};
 
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
+use crate::video::vitals::CaptureVitals;
 
 /// Makes the camera the capture thread drives (one camera object lives for the whole server; it is
 /// opened and closed on demand).
@@ -37,6 +38,8 @@ pub struct CaptureStats {
     pub frames_skipped: AtomicU64,
     pub viewers: AtomicUsize,
     pub online: AtomicBool,
+    /// Faults, restarts, bytes, encode times, progress: for `/healthz` and `/metrics`.
+    pub vitals: CaptureVitals,
     /// Measured frames per second, as `f64` bits (an exponential moving average).
     fps_bits: AtomicU64,
     status: Mutex<String>,
@@ -229,6 +232,7 @@ impl CaptureService {
         let mut open = false;
         let mut backoff = Backoff::new();
         let mut fps = FpsMeter::default();
+        self.stats.vitals.started();
         loop {
             if !self.wanted() {
                 break;
@@ -239,6 +243,7 @@ impl CaptureService {
                         log::info!("camera {} open: {}", self.backend, info.description);
                         *self.stats.stream.lock() = Some(info);
                         self.stats.online.store(true, Relaxed);
+                        self.stats.vitals.opened();
                         self.stats.set_status("streaming");
                         open = true;
                         backoff.reset();
@@ -274,6 +279,7 @@ impl CaptureService {
         }
         self.stats.online.store(false, Relaxed);
         self.stats.fps_bits.store(0f64.to_bits(), Relaxed);
+        self.stats.vitals.stopped();
         self.stats
             .set_status("idle (the camera opens when somebody watches)");
         log::info!("camera {} closed: nobody watching", self.backend);
@@ -317,6 +323,7 @@ impl CaptureService {
             self.backend
         );
         self.stats.online.store(false, Relaxed);
+        self.stats.vitals.fault();
         self.stats.set_status(format!("offline: {error}"));
         let cfg = &self.options.camera;
         let frame = encode::no_signal_frame(cfg.width, cfg.height, error);
@@ -326,7 +333,11 @@ impl CaptureService {
     }
 
     fn publish(&self, frame: Frame, live: bool) -> Result<(), encode::EncodeError> {
+        let started = Instant::now();
         let jpeg = encode::to_jpeg(&frame, self.options.quality)?;
+        if live {
+            self.stats.vitals.frame(started.elapsed());
+        }
         self.hub
             .publish(Arc::new(EncodedFrame::new(&jpeg, frame, live)));
         Ok(())

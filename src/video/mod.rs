@@ -3,7 +3,8 @@
 //! [`cameras`] opens the backend `--camera` names; [`capture`] drives it on its own thread (on
 //! demand, NO SIGNAL and retry on faults) and [`encode`]s raw frames to JPEG; the [`hub`] keeps the
 //! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
-//! smaller or lighter streams, each encoded once for all its viewers. Plain Rust: no HTTP.
+//! smaller or lighter streams, each encoded once for all its viewers; [`vitals`] is what health checks
+//! and metrics read. Plain Rust: no HTTP.
 
 pub mod cameras;
 pub mod capture;
@@ -11,3 +12,4 @@ pub mod encode;
 pub mod hub;
 pub mod stream;
 pub mod variants;
+pub mod vitals;

@@ -117,7 +117,10 @@ impl MjpegReader {
     }
 
     fn start_frame(&mut self, frame: Arc<EncodedFrame>) {
-        self.capture.stats.frames_sent.fetch_add(1, Relaxed);
+        let stats = &self.capture.stats;
+        stats.frames_sent.fetch_add(1, Relaxed);
+        let part = frame.part().len() as u64;
+        stats.vitals.bytes_sent.fetch_add(part, Relaxed);
         self.current = Some(frame);
         self.pos = 0;
         self.last_start = Instant::now();

@@ -95,6 +95,9 @@ async fn delete(req: Request) -> tide::Result {
         Ok(name) => spawn_blocking(move || gallery.delete(&name).map(|()| name)).await,
         Err(e) => Err(e),
     };
+    if result.is_ok() {
+        req.state().metrics.photos_deleted.inc();
+    }
     match (result, wants_json) {
         (Ok(name), true) => {
             let mut res = Response::new(StatusCode::Ok);

@@ -11,6 +11,7 @@ mod conditional;
 mod gallery_routes;
 pub mod http1;
 pub mod listener;
+mod ops_routes;
 mod site_routes;
 
 /// What every handler receives: the whole application core.
@@ -23,6 +24,7 @@ pub type Request = tide::Request<State>;
 /// Every route of pistream.
 pub fn routes(app: State) -> Server {
     let mut server = tide::with_state(app);
+    ops_routes::register(&mut server);
     camera_routes::register(&mut server);
     site_routes::register(&mut server);
     gallery_routes::register(&mut server);
