@@ -4,8 +4,8 @@
 //! - **Healthy** (`/healthz` 200 rather than 503): the camera has not been failing for longer than
 //!   `--unhealthy-after`. An unplugged camera turns it 503 after that long; uptime checkers alert.
 //! - **Stuck** (the watchdog stops being fed and systemd restarts pistream): the capture thread runs
-//!   but has published nothing — not even a NO SIGNAL frame — for that long: a driver call that never
-//!   returns. A restart cures that; it cannot cure an unplugged camera, and pistream already retries
+//!   but has published nothing — not even a NO SIGNAL frame — for that long (and at least twice the
+//!   longest pause a working capture thread makes): a driver call that never returns. A restart cures that; it cannot cure an unplugged camera, and pistream already retries
 //!   that by itself, so a failing camera alone does not starve the watchdog (systemd would otherwise
 //!   restart it in a loop and give up).
 //!
@@ -60,7 +60,9 @@ pub fn check(app: &App, limit: Duration) -> Health {
     let stats = &capture.stats;
     let running = capture.is_running();
     let failing_for = stats.vitals.failing_for();
-    let stuck = running && stats.vitals.since_progress() > limit;
+    // Never sooner than twice the longest silence a working capture thread keeps (a stall timeout
+    // plus a retry pause), whatever `limit` says.
+    let stuck = running && stats.vitals.since_progress() > limit.max(capture.longest_silence() * 2);
     let reason = if stuck {
         Some(format!(
             "capture has published nothing for {:.0} s (the camera driver may be stuck)",

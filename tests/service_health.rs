@@ -64,9 +64,10 @@ fn metrics_follow_what_clients_do() {
     let m = wait_metrics(&server, |m| m["pistream_viewers"] == 1.0);
     assert_eq!(m["pistream_viewers"], 1.0);
     assert!(m["pistream_frames_sent_total"] >= 5.0, "{m:?}");
-    assert!(m["pistream_frames_captured_total"] >= 5.0);
+    // Parts can repeat a frame (a slow first frame is sent again each second), so fewer captured.
+    assert!(m["pistream_frames_captured_total"] >= 1.0);
     assert!(m["pistream_stream_bytes_sent_total"] >= part_bytes as f64);
-    assert!(m["pistream_encode_seconds_count"] >= 5.0);
+    assert!(m["pistream_encode_seconds_count"] >= 1.0);
     assert_eq!(m["pistream_camera_online"], 1.0);
     assert_eq!(m["pistream_camera_opens_total"], 1.0);
     drop(viewer);

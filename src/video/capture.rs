@@ -226,9 +226,7 @@ impl CaptureService {
 
     async fn capture_loop(&self, mut camera: Box<dyn Camera>) -> Box<dyn Camera> {
         let cfg = &self.options.camera;
-        // Generous: a USB camera can take a second or two for its first frame after streaming starts,
-        // and viewers get the last frame again every second meanwhile.
-        let frame_timeout = Duration::from_secs_f64((3.0 / cfg.fps).max(5.0));
+        let frame_timeout = self.frame_timeout();
         let mut open = false;
         let mut backoff = Backoff::new();
         let mut fps = FpsMeter::default();
@@ -284,6 +282,19 @@ impl CaptureService {
             .set_status("idle (the camera opens when somebody watches)");
         log::info!("camera {} closed: nobody watching", self.backend);
         camera
+    }
+
+    /// How long a frame may take before the camera counts as stalled. Generous: a USB camera can
+    /// take a second or two for its first frame after streaming starts, and viewers get the last
+    /// frame again every second meanwhile.
+    pub fn frame_timeout(&self) -> Duration {
+        Duration::from_secs_f64((3.0 / self.options.camera.fps).max(5.0))
+    }
+
+    /// The longest a working capture thread goes without publishing anything: a frame timeout and
+    /// then the longest retry pause before its NO SIGNAL frame. Longer than that, it is stuck.
+    pub fn longest_silence(&self) -> Duration {
+        self.frame_timeout() + Backoff::MAX
     }
 
     /// Whether capture should go on: somebody wants frames, or the last left less than
