@@ -10,10 +10,11 @@ use std::future::Future;
 use std::io;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_lite::future;
+use parking_lot::Mutex;
 
 use crate::config::Config;
 
@@ -69,7 +70,7 @@ pub struct ClientSlot {
 impl PerClient {
     /// A slot for one more connection from `ip`, or `None` when it already holds `max` (0: no limit).
     pub fn admit(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ClientSlot> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.open.lock();
         let n = open.entry(ip).or_insert(0);
         if max > 0 && *n >= max {
             return None;
@@ -84,7 +85,7 @@ impl PerClient {
 
 impl Drop for ClientSlot {
     fn drop(&mut self) {
-        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.table.open.lock();
         if let Some(n) = open.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {

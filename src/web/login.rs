@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use blake2::digest::{consts::U32, Mac};
 use blake2::Blake2bMac;
+use parking_lot::Mutex;
 
 use super::auth::Users;
 
@@ -128,12 +129,12 @@ impl Login {
     }
 
     fn is_verified(&self, key: &Key) -> bool {
-        let verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        let verified = self.verified.lock();
         verified.get(key).is_some_and(|at| at.elapsed() < CACHE_TTL)
     }
 
     fn remember(&self, key: Key) {
-        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        let mut verified = self.verified.lock();
         if verified.len() >= CACHE_SIZE {
             verified.retain(|_, at| at.elapsed() < CACHE_TTL);
             if verified.len() >= CACHE_SIZE {
@@ -144,7 +145,7 @@ impl Login {
     }
 
     fn is_limited(&self, client: IpAddr) -> bool {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failures = self.failures.lock();
         failures.get_mut(&client).is_some_and(|b| {
             b.refill(Instant::now());
             b.tokens < 1.0
@@ -153,7 +154,7 @@ impl Login {
 
     fn count_failure(&self, client: IpAddr) {
         let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failures = self.failures.lock();
         if failures.len() >= TRACKED_CLIENTS && !failures.contains_key(&client) {
             failures.retain(|_, b| {
                 b.refill(now);
