@@ -2,7 +2,7 @@
 //! (hashed at start, so both forms take the same verification path) or an `--auth-file` of
 //! `user:hash` lines written by `pistream passwd`. Verifying costs the same for an unknown user as
 //! for a wrong password: an unknown user is checked against a dummy hash with the same parameters.
-//! Verification is CPU-heavy on purpose; [`super::login`] runs it off the executor and caches
+//! Verification is CPU-heavy on purpose; the `login` module runs it off the executor and caches
 //! successes.
 
 use std::collections::HashMap;
