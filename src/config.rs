@@ -132,7 +132,7 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_PUBLIC_VIEW")]
     pub public_view: bool,
 
-    /// Another site allowed to call this server from a browser (CORS), e.g. https://dash.example.
+    /// Another site allowed to call this server from a browser (CORS), e.g. `https://dash.example`.
     #[arg(long, env = "PISTREAM_ALLOW_ORIGIN", value_name = "ORIGIN", value_parser = parse_origin)]
     pub allow_origin: Option<String>,
 
