@@ -22,6 +22,12 @@ pub struct Cli {
 pub enum Command {
     /// List the compiled-in camera backends and the devices each can open.
     Cameras,
+    /// Hash a password for --auth-file: reads it from the terminal (asked twice, not echoed) or
+    /// from one line of standard input, and prints `USER:HASH` (argon2id) to append to the file.
+    Passwd {
+        /// The user name the line is for.
+        user: String,
+    },
     /// Theme tools.
     Theme {
         #[command(subcommand)]
@@ -115,6 +121,70 @@ pub struct Config {
     /// capture that publishes nothing that long also stops feeding the systemd watchdog.
     #[arg(long, env = "PISTREAM_UNHEALTHY_AFTER", allow_negative_numbers = true, default_value_t = 30.0, value_parser = parse_seconds)]
     pub unhealthy_after: f64,
+
+    // --- edge: access control, cross-site requests and HTTP limits (src/web/auth.rs, origin.rs,
+    // limits.rs). Each limit answers with its own status and a log line; SECURITY.md explains them.
+    /// Require HTTP Basic login as USER:PASSWORD on every route. The password shows in `ps` and
+    /// shell history: prefer --auth-file.
+    #[arg(long, env = "PISTREAM_AUTH", value_name = "USER:PASSWORD")]
+    pub auth: Option<String>,
+
+    /// Require HTTP Basic login against a file of `user:hash` lines made by `pistream passwd`.
+    #[arg(long, env = "PISTREAM_AUTH_FILE", value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
+    /// With auth: anyone may watch and browse (GET, HEAD); taking and deleting photos (every other
+    /// method) still needs the password.
+    #[arg(long, env = "PISTREAM_PUBLIC_VIEW")]
+    pub public_view: bool,
+
+    /// Another site allowed to call this server from a browser (CORS), e.g. `https://dash.example`.
+    #[arg(long, env = "PISTREAM_ALLOW_ORIGIN", value_name = "ORIGIN", value_parser = parse_origin)]
+    pub allow_origin: Option<String>,
+
+    /// Trust a reverse proxy's Forwarded / X-Forwarded-Host / -Proto / -For headers: for the
+    /// same-origin check and for the client address that login limits count. Only behind a proxy
+    /// that sets them (anyone else could forge them).
+    #[arg(long, env = "PISTREAM_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Most live video viewers at once; past it 503 with Retry-After.
+    #[arg(long, env = "PISTREAM_MAX_VIEWERS", default_value_t = 100)]
+    pub max_viewers: usize,
+
+    /// Most open connections from one client address (0: no limit); past it 429. Behind a proxy on
+    /// the same machine every client shares the proxy's address: raise it or use 0.
+    #[arg(
+        long,
+        env = "PISTREAM_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 64
+    )]
+    pub max_connections_per_client: usize,
+
+    /// Largest request head in bytes; more gets 431.
+    #[arg(long, env = "PISTREAM_MAX_HEAD_BYTES", default_value_t = 16 * 1024, value_parser = clap::value_parser!(u32).range(1024..=1024 * 1024))]
+    pub max_head_bytes: u32,
+
+    /// Seconds a client has to send a whole request head once it started; then 408.
+    #[arg(long, env = "PISTREAM_HEAD_TIMEOUT", default_value_t = 30.0, value_parser = parse_positive_seconds)]
+    pub head_timeout: f64,
+
+    /// Largest request body in bytes; more gets 413.
+    #[arg(long, env = "PISTREAM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: u64,
+
+    /// Seconds a client has to send a whole request body; then 408.
+    #[arg(long, env = "PISTREAM_BODY_TIMEOUT", default_value_t = 30.0, value_parser = parse_positive_seconds)]
+    pub body_timeout: f64,
+
+    /// Seconds an idle keep-alive connection stays open waiting for the next request.
+    #[arg(long, env = "PISTREAM_KEEP_ALIVE_TIMEOUT", default_value_t = 15.0, value_parser = parse_positive_seconds)]
+    pub keep_alive_timeout: f64,
+
+    /// Seconds a client's socket may accept no bytes at all before the connection is dropped (a
+    /// viewer that stopped reading).
+    #[arg(long, env = "PISTREAM_STALL_TIMEOUT", default_value_t = 20.0, value_parser = parse_positive_seconds)]
+    pub stall_timeout: f64,
 }
 
 impl Config {
@@ -153,6 +223,26 @@ fn parse_fps(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("{v} is outside 0.1..=240"))
     }
+}
+
+fn parse_positive_seconds(s: &str) -> Result<f64, String> {
+    match parse_seconds(s)? {
+        v if v > 0.0 => Ok(v),
+        v => Err(format!("{v} is not a positive number of seconds")),
+    }
+}
+
+/// `scheme://host[:port]`, lower-cased, as browsers send it in `Origin`.
+fn parse_origin(s: &str) -> Result<String, String> {
+    let lower = s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{s}` is not an origin like https://host[:port]"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!("`{s}` is not an origin like https://host[:port]"));
+    }
+    Ok(lower)
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {

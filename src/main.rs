@@ -1,4 +1,5 @@
-//! The `pistream` command: serve (the default), `pistream cameras`, `pistream theme init DIR`.
+//! The `pistream` command: serve (the default), `pistream cameras`, `pistream passwd USER`,
+//! `pistream theme init DIR`.
 
 use clap::Parser;
 use pistream::config::{Cli, Command, ThemeCommand};
@@ -11,6 +12,9 @@ fn main() {
         Some(Command::Cameras) => {
             print!("{}", pistream::video::cameras::describe_all());
             Ok(())
+        }
+        Some(Command::Passwd { user }) => {
+            pistream::web::auth::passwd_line(&user).map(|line| println!("{line}"))
         }
         Some(Command::Theme {
             command: ThemeCommand::Init { dir },

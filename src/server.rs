@@ -50,13 +50,17 @@ impl Running {
         })?;
         let addr = listener.local_addr()?;
         let app = App::new(config, camera)?;
+        let edge = web::Edge::new(app.clone())?;
+        if !edge.gate.has_auth() && !addr.ip().is_loopback() {
+            log::warn!(
+                "listening on {addr} WITHOUT A PASSWORD: anyone who can reach this address can \
+                 watch the camera and take and delete photos. Use --auth-file (see SECURITY.md), \
+                 or --bind 127.0.0.1:PORT."
+            );
+        }
         let shutdown = Shutdown::new();
-        let server = web::routes(app.clone());
-        let accept = async_std::task::spawn(web::listener::accept_loop(
-            listener,
-            server,
-            shutdown.clone(),
-        ));
+        let accept =
+            async_std::task::spawn(web::listener::accept_loop(listener, edge, shutdown.clone()));
         Ok(Running {
             addr,
             app,

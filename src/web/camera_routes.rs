@@ -1,18 +1,29 @@
 //! Routes of the camera: the MJPEG stream (`/stream`, old `/video_feed`), `/snapshot.jpg`, taking a
 //! photo (`POST /photos`) and `/api/state`. Thin: each turns a request into a call on the core.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_lite::{AsyncBufRead, AsyncRead};
 use http_types::mime::Mime;
 use tide::{Body, Response, StatusCode};
 
+use super::limits::{ThinLog, ViewerSlot, ViewerSlots};
 use super::{Request, Server};
 use crate::app::PhotoError;
 use crate::video::hub::BOUNDARY;
 use crate::video::stream::{MjpegReader, Source};
 use crate::video::variants::VariantKey;
 
-pub fn register(server: &mut Server) {
-    server.at("/stream").get(stream);
-    server.at("/video_feed").get(stream);
+pub fn register(server: &mut Server, viewers: Arc<ViewerSlots>) {
+    let slots = viewers.clone();
+    server
+        .at("/stream")
+        .get(move |req| stream(req, slots.clone()));
+    server
+        .at("/video_feed")
+        .get(move |req| stream(req, viewers.clone()));
     server.at("/snapshot.jpg").get(snapshot);
     server.at("/photos").post(take_photo);
     server.at("/api/state").get(state);
@@ -26,7 +37,9 @@ struct StreamQuery {
     scale: Option<String>,
 }
 
-async fn stream(req: Request) -> tide::Result {
+static FULL_LOG: ThinLog = ThinLog::new();
+
+async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
     let app = req.state();
     let query: StreamQuery = req.query().unwrap_or_default();
     let source = match variant_of(
@@ -38,7 +51,19 @@ async fn stream(req: Request) -> tide::Result {
         Ok(Some(key)) => Source::Variant(app.variants.clone(), key),
         Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
     };
-    let reader = MjpegReader::new(app.capture.clone(), source);
+    let Some(slot) = viewers.take() else {
+        FULL_LOG.info(|| format!("503 to {:?}: --max-viewers reached", req.peer_addr()));
+        let mut res = text(
+            StatusCode::ServiceUnavailable,
+            "too many viewers at the moment: try again shortly\n",
+        );
+        res.insert_header("Retry-After", "10");
+        return Ok(res);
+    };
+    let reader = SlotReader {
+        reader: MjpegReader::new(app.capture.clone(), source),
+        _slot: slot,
+    };
     let mut res = Response::new(StatusCode::Ok);
     res.set_body(Body::from_reader(reader, None));
     let mime: Mime = format!("multipart/x-mixed-replace; boundary={BOUNDARY}")
@@ -49,6 +74,32 @@ async fn stream(req: Request) -> tide::Result {
     // Tells nginx-style proxies not to buffer the stream.
     res.insert_header("X-Accel-Buffering", "no");
     Ok(res)
+}
+
+/// A viewer's stream, holding its place among `--max-viewers` until it ends.
+struct SlotReader {
+    reader: MjpegReader,
+    _slot: ViewerSlot,
+}
+
+impl AsyncRead for SlotReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.reader).poll_read(cx, buf)
+    }
+}
+
+impl AsyncBufRead for SlotReader {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<&[u8]>> {
+        Pin::new(&mut self.get_mut().reader).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.reader).consume(amt)
+    }
 }
 
 /// The variant a query asks for; `None` for the camera's own stream. Bad values are the caller's

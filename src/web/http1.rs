@@ -7,6 +7,11 @@
 //! — valid in both HTTP versions and readable by every client — and each slice its reader yields
 //! (one whole frame for MJPEG) goes out in one write, straight away.
 
+//!
+//! Every request passes [`super::gate`] before a route sees it, and every read and write is bounded
+//! by [`super::limits`]: head size and time (431, 408), body size and time (413, 408), idle
+//! keep-alive, and a write-progress deadline that drops a client whose socket accepts nothing.
+
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,17 +20,16 @@ use async_std::net::TcpStream;
 use futures_lite::{future, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use http_types::{Method, Request, Response, StatusCode, Url, Version};
 
+use super::limits::{within, Limits, ThinLog};
 use super::listener::Shutdown;
-use super::Server;
+use super::Edge;
 
-/// Largest request head we read; more gets 431.
-const MAX_HEAD: usize = 16 * 1024;
-/// Largest request body (forms, JSON); more gets 413. Uploads are not a feature.
-const MAX_BODY: usize = 1024 * 1024;
-/// How long an idle keep-alive connection (or a client typing its request by hand) may take.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bodies up to this size are written with their head in one write.
 const SMALL_BODY: usize = 64 * 1024;
+
+static HEAD_LIMITS_LOG: ThinLog = ThinLog::new();
+static BODY_LIMITS_LOG: ThinLog = ThinLog::new();
+static STALL_LOG: ThinLog = ThinLog::new();
 
 /// A request head that could not be read.
 enum HeadError {
@@ -60,15 +64,41 @@ impl Incoming {
         Ok(std::mem::replace(&mut self.buf, rest))
     }
 
-    /// Reads up to the blank line that ends a request head and returns the head.
-    async fn head(&mut self, shutdown: &Shutdown) -> Result<Vec<u8>, HeadError> {
-        // Shutdown closes idle keep-alive connections, but never cuts a request being read.
-        let buffered = !self.buf.is_empty();
+    /// Reads up to the blank line that ends a request head and returns the head. Waits `idle` for
+    /// its first byte (then closes quietly: an idle keep-alive connection); from there the whole
+    /// head must come within the head timeout (else 408: a client trickling bytes to hold us).
+    async fn head(
+        &mut self,
+        shutdown: &Shutdown,
+        limits: &Limits,
+        idle: Duration,
+    ) -> Result<Vec<u8>, HeadError> {
+        if self.buf.is_empty() {
+            // Shutdown closes idle keep-alive connections, but never cuts a request being read.
+            let first = async {
+                match self.fill().await {
+                    Ok(true) => Ok(()),
+                    Ok(false) | Err(_) => Err(HeadError::Gone),
+                }
+            };
+            future::or(first, async {
+                future::or(
+                    async {
+                        async_io::Timer::after(idle).await;
+                    },
+                    shutdown.stopped(),
+                )
+                .await;
+                Err(HeadError::Gone)
+            })
+            .await?;
+        }
+        let max_head = limits.max_head;
         let read = async {
             let mut searched = 0;
             loop {
                 let end = find_head_end(&self.buf[searched..]).map(|e| searched + e);
-                if end.unwrap_or(self.buf.len()) > MAX_HEAD {
+                if end.unwrap_or(self.buf.len()) > max_head {
                     return Err(HeadError::Reject(
                         StatusCode::RequestHeaderFieldsTooLarge,
                         "request head too large\n",
@@ -85,16 +115,12 @@ impl Incoming {
                 }
             }
         };
-        let timed = future::or(read, async {
-            async_io::Timer::after(HEAD_TIMEOUT).await;
-            Err(HeadError::Gone)
-        });
-        future::or(timed, async {
-            if buffered {
-                future::pending::<()>().await;
-            }
-            shutdown.stopped().await;
-            Err(HeadError::Gone)
+        future::or(read, async {
+            async_io::Timer::after(limits.head_timeout).await;
+            Err(HeadError::Reject(
+                StatusCode::RequestTimeout,
+                "request head not received in time\n",
+            ))
         })
         .await
     }
@@ -104,23 +130,51 @@ impl Incoming {
 pub async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
-    server: Server,
+    edge: &Edge,
     shutdown: &Shutdown,
 ) -> io::Result<()> {
+    let result = serve_requests(stream, peer, edge, shutdown).await;
+    if let Err(e) = &result {
+        if e.kind() == io::ErrorKind::TimedOut {
+            STALL_LOG.info(|| {
+                format!(
+                    "client {peer} accepted nothing for {:?}: connection dropped",
+                    edge.limits.stall
+                )
+            });
+        }
+    }
+    result
+}
+
+async fn serve_requests(
+    stream: TcpStream,
+    peer: SocketAddr,
+    edge: &Edge,
+    shutdown: &Shutdown,
+) -> io::Result<()> {
+    let limits = &edge.limits;
     let local = stream.local_addr()?;
-    let mut writer = stream.clone();
+    let mut writer = Out {
+        stream: stream.clone(),
+        stall: limits.stall,
+    };
     let mut incoming = Incoming {
         stream,
         buf: Vec::new(),
     };
+    // The first request may take the head timeout to start; later ones the keep-alive timeout.
+    let mut idle = limits.head_timeout;
     loop {
-        let head = match incoming.head(shutdown).await {
+        let head = match incoming.head(shutdown, limits, idle).await {
             Ok(head) => head,
             Err(HeadError::Gone) => return Ok(()),
             Err(HeadError::Reject(status, why)) => {
+                HEAD_LIMITS_LOG.info(|| format!("{} to {peer}: {}", status as u16, why.trim()));
                 return write_simple(&mut writer, Version::Http1_1, status, why).await;
             }
         };
+        idle = limits.keep_alive;
         let Parsed {
             mut request,
             body_len,
@@ -133,7 +187,8 @@ pub async fn serve(
             }
         };
         let version = request.version().unwrap_or(Version::Http1_1);
-        if body_len > MAX_BODY {
+        if body_len > limits.max_body {
+            BODY_LIMITS_LOG.info(|| format!("413 to {peer}: a body of {body_len} bytes"));
             return write_simple(
                 &mut writer,
                 version,
@@ -142,14 +197,38 @@ pub async fn serve(
             )
             .await;
         }
-        if body_len > 0 {
-            if expect_continue && incoming.buf.len() < body_len {
-                writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+        // Refused before its body is read: a stranger cannot make us buffer anything.
+        if let Some(refusal) = edge.gate.admit(&request, peer.ip()).await {
+            let head_only = request.method() == Method::Head;
+            let keep_alive = keep_alive && body_len == 0 && !shutdown.is_stopping();
+            if write_response(&mut writer, version, refusal, head_only, keep_alive).await? {
+                continue;
             }
-            request.set_body(incoming.take(body_len).await?);
+            return Ok(());
+        }
+        if body_len > 0 {
+            let body_len = body_len as usize; // at most max_body
+            if expect_continue && incoming.buf.len() < body_len {
+                writer.send(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+            }
+            match within(limits.body_timeout, incoming.take(body_len)).await {
+                Ok(body) => request.set_body(body),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    BODY_LIMITS_LOG.info(|| format!("408 to {peer}: body not received in time"));
+                    return write_simple(
+                        &mut writer,
+                        version,
+                        StatusCode::RequestTimeout,
+                        "request body not received in time\n",
+                    )
+                    .await;
+                }
+                Err(e) => return Err(e),
+            }
         }
         let head_only = request.method() == Method::Head;
-        let response: Response = match server.respond(request).await {
+        let cors = edge.gate.origins.cors_headers(&request);
+        let mut response: Response = match edge.server.respond(request).await {
             Ok(r) => r,
             Err(e) => {
                 log::error!("handler error: {e}");
@@ -162,10 +241,34 @@ pub async fn serve(
                 .await;
             }
         };
+        for (name, value) in cors.into_iter().flatten() {
+            response.insert_header(name, value);
+        }
         let keep_alive = keep_alive && !shutdown.is_stopping();
         if !write_response(&mut writer, version, response, head_only, keep_alive).await? {
             return Ok(());
         }
+    }
+}
+
+/// The writing half of a connection. Every write must make progress within the stall timeout:
+/// a client whose socket accepts nothing that long (a viewer that stopped reading, a dead link)
+/// loses its connection, and with it its stream.
+struct Out {
+    stream: TcpStream,
+    stall: Duration,
+}
+
+impl Out {
+    async fn send(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = within(self.stall, self.stream.write(bytes)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            bytes = &bytes[n..];
+        }
+        Ok(())
     }
 }
 
@@ -178,7 +281,7 @@ fn find_head_end(bytes: &[u8]) -> Option<usize> {
 
 struct Parsed {
     request: Request,
-    body_len: usize,
+    body_len: u64,
     expect_continue: bool,
     keep_alive: bool,
 }
@@ -229,7 +332,7 @@ fn parse(
     request.set_version(Some(version));
     request.set_peer_addr(Some(peer));
     request.set_local_addr(Some(local));
-    let mut body_len = 0;
+    let mut body_len: u64 = 0;
     let mut expect_continue = false;
     let mut connection_close = false;
     for h in req.headers.iter() {
@@ -274,7 +377,7 @@ fn parse(
 
 /// Writes `response`. Returns whether the connection may serve another request.
 async fn write_response(
-    writer: &mut TcpStream,
+    writer: &mut Out,
     version: Version,
     mut response: Response,
     head_only: bool,
@@ -311,25 +414,24 @@ async fn write_response(
     head.push_str("\r\n");
     let mut out = head.into_bytes();
     match len {
-        _ if head_only || bodiless => writer.write_all(&out).await?,
+        _ if head_only || bodiless => writer.send(&out).await?,
         Some(n) if n <= SMALL_BODY => {
             body.read_to_end(&mut out).await?;
-            writer.write_all(&out).await?;
+            writer.send(&out).await?;
         }
         _ => {
-            writer.write_all(&out).await?;
+            writer.send(&out).await?;
             loop {
                 let chunk = body.fill_buf().await?;
                 if chunk.is_empty() {
                     break;
                 }
-                writer.write_all(chunk).await?;
+                writer.send(chunk).await?;
                 let n = chunk.len();
                 body.consume(n);
             }
         }
     }
-    writer.flush().await?;
     Ok(keep_alive)
 }
 
@@ -350,7 +452,7 @@ fn status_line(version: Version, status: StatusCode) -> String {
 }
 
 async fn write_simple(
-    writer: &mut TcpStream,
+    writer: &mut Out,
     version: Version,
     status: StatusCode,
     text: &str,
@@ -360,6 +462,5 @@ async fn write_simple(
         "{head}content-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
         text.len()
     );
-    writer.write_all(msg.as_bytes()).await?;
-    writer.flush().await
+    writer.send(msg.as_bytes()).await
 }

@@ -14,7 +14,8 @@ use event_listener::Event;
 use futures_lite::future;
 use socket2::{Domain, Socket, Type};
 
-use super::{http1, Server};
+use super::limits::ThinLog;
+use super::{http1, Edge};
 
 /// Pending connections the kernel queues for us: 200 viewers arriving at once must not wait for a
 /// SYN retry (mjpg-streamer's backlog of 10 made some wait ~1 s).
@@ -109,7 +110,7 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// Accepts connections until shutdown, serving each on its own task.
-pub async fn accept_loop(listener: TcpListener, server: Server, shutdown: Arc<Shutdown>) {
+pub async fn accept_loop(listener: TcpListener, edge: Arc<Edge>, shutdown: Arc<Shutdown>) {
     loop {
         let accepted = future::or(async { Some(listener.accept().await) }, async {
             shutdown.stopped().await;
@@ -130,14 +131,18 @@ pub async fn accept_loop(listener: TcpListener, server: Server, shutdown: Arc<Sh
                 continue;
             }
         };
-        configure(&stream);
+        let Some(slot) = edge.clients.admit(peer.ip(), edge.limits.max_per_client) else {
+            async_std::task::spawn(refuse_busy_client(stream, peer, edge.limits.max_per_client));
+            continue;
+        };
+        configure(&stream, edge.limits.stall);
         shutdown.open.fetch_add(1, Ordering::SeqCst);
         let guard = OpenConnection(shutdown.clone());
-        let server = server.clone();
+        let edge = edge.clone();
         let shutdown = shutdown.clone();
         async_std::task::spawn(async move {
-            let _guard = guard;
-            if let Err(e) = http1::serve(stream, peer, server, &shutdown).await {
+            let _guards = (guard, slot);
+            if let Err(e) = http1::serve(stream, peer, &edge, &shutdown).await {
                 log::debug!("connection from {peer} ended: {e}");
             }
         });
@@ -145,22 +150,50 @@ pub async fn accept_loop(listener: TcpListener, server: Server, shutdown: Arc<Sh
     log::debug!("accept loop stopped");
 }
 
-/// Per-connection socket options. Nagle stays on: TCP_NODELAY raised the CPU cost of 200 viewers by
-/// ~80% for no gain, since each frame goes out in one large write anyway.
-fn configure(stream: &TcpStream) {
-    let fd = stream.as_raw_fd();
-    let value = NOTSENT_LOWAT;
-    // SAFETY: `fd` is a live socket owned by `stream`; the option value is a c_int as the kernel expects.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_NOTSENT_LOWAT,
-            &value as *const libc::c_int as *const libc::c_void,
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
+static BUSY_CLIENT_LOG: ThinLog = ThinLog::new();
+
+/// 429 to a client address that already holds `--max-connections-per-client` connections. The
+/// request is read first (briefly) so that closing does not reset the connection under the reply.
+async fn refuse_busy_client(mut stream: TcpStream, peer: SocketAddr, max: usize) {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    BUSY_CLIENT_LOG.info(|| format!("429 to {peer}: already {max} connections from that address"));
+    let reply = async {
+        let mut scratch = [0u8; 4096];
+        let _ = stream.read(&mut scratch).await?;
+        let body = "too many connections from your address\n";
+        let head = format!(
+            "HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 5\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await
     };
-    if rc != 0 {
-        log::debug!("TCP_NOTSENT_LOWAT: {}", io::Error::last_os_error());
+    let _ = super::limits::within(Duration::from_secs(2), reply).await;
+}
+
+/// Per-connection socket options. Nagle stays on: TCP_NODELAY raised the CPU cost of 200 viewers by
+/// ~80% for no gain, since each frame goes out in one large write anyway. TCP_USER_TIMEOUT makes
+/// the kernel give up on a peer that acknowledges nothing for the stall timeout (a pulled cable),
+/// alongside the write-progress deadline in [`super::http1`].
+fn configure(stream: &TcpStream, stall: Duration) {
+    let fd = stream.as_raw_fd();
+    let user_timeout = stall.as_millis().min(libc::c_int::MAX as u128) as libc::c_int;
+    for (name, option, value) in [
+        ("TCP_NOTSENT_LOWAT", libc::TCP_NOTSENT_LOWAT, NOTSENT_LOWAT),
+        ("TCP_USER_TIMEOUT", libc::TCP_USER_TIMEOUT, user_timeout),
+    ] {
+        // SAFETY: `fd` is a live socket owned by `stream`; the option value is a c_int as the
+        // kernel expects.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                option,
+                &value as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            log::debug!("{name}: {}", io::Error::last_os_error());
+        }
     }
 }

@@ -1,0 +1,99 @@
+//! The one door every request passes before any route sees it ([`super::http1`] asks it right after
+//! the request head is read, before a body is accepted): CORS preflights for `--allow-origin`, the
+//! cross-site check for state-changing requests (403), and HTTP Basic login (401, 429). Being at the
+//! edge rather than in each route, it also covers 404s, theme assets and routes added later; being
+//! keyed on the method, `--public-view` opens GET and HEAD while every other method stays closed.
+
+use std::io;
+use std::net::IpAddr;
+
+use http_types::{Method, Request, Response, StatusCode};
+
+use super::auth::Users;
+use super::login::{Login, Verdict};
+use super::origin::{is_view, OriginPolicy};
+use crate::config::Config;
+
+pub struct Gate {
+    login: Option<Login>,
+    public_view: bool,
+    pub origins: OriginPolicy,
+}
+
+impl Gate {
+    pub fn from_config(config: &Config) -> io::Result<Gate> {
+        let users = Users::from_config(config)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        if users.is_none() && config.public_view {
+            log::warn!("--public-view has no effect without --auth or --auth-file");
+        }
+        Ok(Gate {
+            login: users.map(Login::new).transpose()?,
+            public_view: config.public_view,
+            origins: OriginPolicy {
+                trust_proxy: config.trust_proxy,
+                allowed: config.allow_origin.clone(),
+            },
+        })
+    }
+
+    /// Whether a login is required at all.
+    pub fn has_auth(&self) -> bool {
+        self.login.is_some()
+    }
+
+    /// `None` to let `req` through, or the response that answers it instead.
+    pub async fn admit(&self, req: &Request, peer: IpAddr) -> Option<Response> {
+        if req.method() == Method::Options && req.header("access-control-request-method").is_some()
+        {
+            // A preflight carries no credentials (browsers never send them with one).
+            if let Some(headers) = self.origins.cors_headers(req) {
+                let mut res = Response::new(StatusCode::NoContent);
+                for (name, value) in headers {
+                    res.insert_header(name, value);
+                }
+                return Some(res);
+            }
+        }
+        if let Err(why) = self.origins.check(req) {
+            log::info!("{} {} from {peer}: {why}", req.method(), req.url().path());
+            return Some(text(StatusCode::Forbidden, &why));
+        }
+        let login = self.login.as_ref()?;
+        if self.public_view && is_view(req.method()) {
+            return None;
+        }
+        let client = self.origins.client(req, peer);
+        let authorization = req.header("authorization").map(|v| v.last().as_str());
+        match login.check(authorization, client).await {
+            Verdict::Allowed => None,
+            Verdict::Denied => Some(unauthorized()),
+            Verdict::Limited => {
+                let mut res = text(
+                    StatusCode::TooManyRequests,
+                    "too many failed logins from your address: wait a moment",
+                );
+                res.insert_header("Retry-After", "1");
+                Some(res)
+            }
+        }
+    }
+}
+
+/// 401 with the challenge and no content.
+fn unauthorized() -> Response {
+    let mut res = Response::new(StatusCode::Unauthorized);
+    res.insert_header(
+        "WWW-Authenticate",
+        "Basic realm=\"pistream\", charset=\"UTF-8\"",
+    );
+    res.insert_header("Cache-Control", "no-store");
+    res
+}
+
+fn text(status: StatusCode, message: &str) -> Response {
+    let mut res = Response::new(status);
+    res.set_body(format!("{message}\n"));
+    res.set_content_type(http_types::mime::PLAIN);
+    res
+}
