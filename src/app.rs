@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use pistream_camera::{Camera, CameraConfig};
+use pistream_camera::CameraConfig;
 use serde::Serialize;
 
 use crate::config::{Config, WatchMode};
 use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
 use crate::site::SiteService;
-use crate::video::capture::{CaptureOptions, CaptureService, Unavailable};
+use crate::video::capture::{CameraFactory, CaptureOptions, CaptureService, Unavailable};
 use crate::video::hub::EncodedFrame;
 use crate::video::variants::Variants;
 use crate::watcher::{self, Change, Roots, WatchError, Watching};
@@ -67,9 +67,10 @@ pub struct ServerState {
 }
 
 impl App {
-    /// The core for `config`, driving `camera`. Opens the photo folder, builds the site and starts
-    /// the file watcher `--watch` asks for.
-    pub fn new(config: Config, camera: Box<dyn Camera>) -> io::Result<Arc<App>> {
+    /// The core for `config`, driving the cameras `factory` makes (a new one after a camera panicked
+    /// or hung). Opens the photo folder, builds the site and starts the file watcher `--watch` asks
+    /// for.
+    pub fn new(config: Config, factory: CameraFactory) -> io::Result<Arc<App>> {
         let options = CaptureOptions {
             camera: CameraConfig {
                 width: config.width,
@@ -79,8 +80,10 @@ impl App {
             },
             quality: config.quality,
             idle_timeout: config.idle_timeout(),
+            hang_timeout: config.hang_timeout(),
         };
-        let capture = CaptureService::new(camera, options);
+        let capture = CaptureService::new(factory, options)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let photos = Arc::new(PhotoStore::open(&config.pic)?);
         let gallery = Arc::new(Gallery::open(&config.pic).map_err(io::Error::other)?);
         let site = SiteService::open(&config.content, config.theme.as_deref(), config.quality)

@@ -109,11 +109,25 @@ pub struct Config {
     /// How file changes are noticed.
     #[arg(long, env = "PISTREAM_WATCH", value_enum, default_value_t = WatchMode::Native)]
     pub watch: WatchMode,
+
+    // --- robust: supervision and the variant cap
+    /// Seconds one camera call may block before the camera counts as hung and is reopened.
+    #[arg(long, env = "PISTREAM_HANG_TIMEOUT", allow_negative_numbers = true, default_value_t = 20.0, value_parser = parse_seconds)]
+    pub hang_timeout: f64,
+
+    /// Most stream variants (`?width=`/`?quality=`) encoded at once; further ones get the nearest live one.
+    #[arg(long, env = "PISTREAM_MAX_VARIANTS", default_value_t = 4, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub max_variants: u8,
 }
 
 impl Config {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.idle_timeout)
+    }
+
+    pub fn hang_timeout(&self) -> Duration {
+        // Zero would call every camera call a hang.
+        Duration::from_secs_f64(self.hang_timeout.max(0.5))
     }
 
     /// The source a backend opens: `--source` for replay and exec, else `--device`.

@@ -12,6 +12,7 @@ pub mod gallery;
 pub mod logging;
 pub mod server;
 pub mod site;
+pub mod supervise;
 pub mod video;
 pub mod watcher;
 pub mod web;

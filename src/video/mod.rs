@@ -11,3 +11,4 @@ pub mod encode;
 pub mod hub;
 pub mod stream;
 pub mod variants;
+pub mod watchdog;
