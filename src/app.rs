@@ -60,6 +60,8 @@ pub struct ServerState {
     pub fps_measured: f64,
     pub viewers: usize,
     pub variant_encoders: usize,
+    /// Capture restarts after a panic or a hung camera (supervision).
+    pub capture_restarts: u64,
     pub frames_captured: u64,
     pub frames_sent: u64,
     pub frames_skipped: u64,
@@ -145,6 +147,7 @@ impl App {
             fps_measured: (stats.fps_measured() * 10.0).round() / 10.0,
             viewers: stats.viewers.load(Relaxed),
             variant_encoders: self.variants.encoders(),
+            capture_restarts: stats.restarts.load(Relaxed),
             frames_captured: stats.frames_captured.load(Relaxed),
             frames_sent: stats.frames_sent.load(Relaxed),
             frames_skipped: stats.frames_skipped.load(Relaxed),

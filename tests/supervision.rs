@@ -31,11 +31,7 @@ fn a_panicking_camera_shows_no_signal_and_capture_restarts() {
         read_until(&mut c, 400, |no_signal| no_signal),
         "viewers see NO SIGNAL after the panic"
     );
-    let status = server.state()["status"].as_str().unwrap().to_string();
-    assert!(
-        status.contains("crashed") && status.contains("mock camera: injected panic"),
-        "{status}"
-    );
+    assert_eq!(server.state()["capture_restarts"], 1);
     assert!(
         read_until(&mut c, 400, |no_signal| !no_signal),
         "live video comes back on the same connection"
@@ -55,6 +51,7 @@ fn panics_again_and_again_keep_the_server_serving() {
         assert!(read_until(&mut c, 400, |no_signal| no_signal));
         assert!(read_until(&mut c, 400, |no_signal| !no_signal));
     }
+    assert_eq!(server.state()["capture_restarts"], 3);
     drop(c);
     // Once nobody watches, capture ends as usual, and starts again on demand.
     let r = request(server.addr, "GET", "/snapshot.jpg", &[], b"");
@@ -73,8 +70,7 @@ fn a_camera_hung_in_a_blocking_call_is_given_up_and_reopened() {
         read_until(&mut c, 400, |no_signal| no_signal),
         "viewers see NO SIGNAL once the hang is noticed"
     );
-    let status = server.state()["status"].as_str().unwrap().to_string();
-    assert!(status.contains("hung"), "{status}");
+    assert_eq!(server.state()["capture_restarts"], 1);
     assert!(
         read_until(&mut c, 400, |no_signal| !no_signal),
         "a new camera delivers on the same connection"

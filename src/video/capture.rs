@@ -47,6 +47,8 @@ pub struct CaptureStats {
     pub frames_skipped: AtomicU64,
     pub viewers: AtomicUsize,
     pub online: AtomicBool,
+    /// Times the camera worker was restarted after a panic or a hang.
+    pub restarts: AtomicU64,
     /// Measured frames per second, as `f64` bits (an exponential moving average).
     fps_bits: AtomicU64,
     status: Mutex<String>,
@@ -253,6 +255,7 @@ impl CaptureService {
                 Outcome::NotStarted(e) => format!("cannot start the camera thread: {e}"),
             };
             log::error!("camera {}: {error}", self.backend);
+            self.stats.restarts.fetch_add(1, Relaxed);
             self.show_no_signal(&error);
             if started.elapsed() > Duration::from_secs(60) {
                 backoff.reset(); // it ran well for a while: this is a new fault, not a crash loop
