@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use pistream_camera::{Camera, CameraConfig};
+use pistream_camera::CameraConfig;
 use serde::Serialize;
 
 use crate::config::{Config, WatchMode};
@@ -18,7 +18,7 @@ use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
 use crate::metrics::Metrics;
 use crate::site::SiteService;
-use crate::video::capture::{CaptureOptions, CaptureService, Unavailable};
+use crate::video::capture::{CameraFactory, CaptureOptions, CaptureService, Unavailable};
 use crate::video::hub::EncodedFrame;
 use crate::video::variants::Variants;
 use crate::watcher::{self, Change, Roots, WatchError, Watching};
@@ -62,6 +62,8 @@ pub struct ServerState {
     pub fps_measured: f64,
     pub viewers: usize,
     pub variant_encoders: usize,
+    /// Capture restarts after a panic or a hung camera (supervision).
+    pub capture_restarts: u64,
     pub frames_captured: u64,
     pub frames_sent: u64,
     pub frames_skipped: u64,
@@ -69,9 +71,10 @@ pub struct ServerState {
 }
 
 impl App {
-    /// The core for `config`, driving `camera`. Opens the photo folder, builds the site and starts
-    /// the file watcher `--watch` asks for.
-    pub fn new(config: Config, camera: Box<dyn Camera>) -> io::Result<Arc<App>> {
+    /// The core for `config`, driving the cameras `factory` makes (a new one after a camera panicked
+    /// or hung). Opens the photo folder, builds the site and starts the file watcher `--watch` asks
+    /// for.
+    pub fn new(config: Config, factory: CameraFactory) -> io::Result<Arc<App>> {
         let options = CaptureOptions {
             camera: CameraConfig {
                 width: config.width,
@@ -81,8 +84,10 @@ impl App {
             },
             quality: config.quality,
             idle_timeout: config.idle_timeout(),
+            hang_timeout: config.hang_timeout(),
         };
-        let capture = CaptureService::new(camera, options);
+        let capture = CaptureService::new(factory, options)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let photos = Arc::new(PhotoStore::open(&config.pic)?);
         let gallery = Arc::new(Gallery::open(&config.pic).map_err(io::Error::other)?);
         let site = SiteService::open(&config.content, config.theme.as_deref(), config.quality)
@@ -147,6 +152,7 @@ impl App {
             fps_measured: (stats.fps_measured() * 10.0).round() / 10.0,
             viewers: stats.viewers.load(Relaxed),
             variant_encoders: self.variants.encoders(),
+            capture_restarts: stats.restarts.load(Relaxed),
             frames_captured: stats.frames_captured.load(Relaxed),
             frames_sent: stats.frames_sent.load(Relaxed),
             frames_skipped: stats.frames_skipped.load(Relaxed),

@@ -185,6 +185,11 @@ pub struct Config {
     /// viewer that stopped reading).
     #[arg(long, env = "PISTREAM_STALL_TIMEOUT", default_value_t = 20.0, value_parser = parse_positive_seconds)]
     pub stall_timeout: f64,
+
+    // --- robust: supervision
+    /// Seconds one camera call may block before the camera counts as hung and is reopened.
+    #[arg(long, env = "PISTREAM_HANG_TIMEOUT", allow_negative_numbers = true, default_value_t = 20.0, value_parser = parse_seconds)]
+    pub hang_timeout: f64,
 }
 
 impl Config {
@@ -194,6 +199,11 @@ impl Config {
 
     pub fn unhealthy_after(&self) -> Duration {
         Duration::from_secs_f64(self.unhealthy_after)
+    }
+
+    pub fn hang_timeout(&self) -> Duration {
+        // Zero would call every camera call a hang.
+        Duration::from_secs_f64(self.hang_timeout.max(0.5))
     }
 
     /// The source a backend opens: `--source` for replay and exec, else `--device`.

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod server;
 pub mod site;
+pub mod supervise;
 pub mod systemd;
 pub mod video;
 pub mod watcher;

@@ -14,6 +14,7 @@ use signal_hook_async_std::Signals;
 use crate::app::App;
 use crate::config::Config;
 use crate::video::cameras;
+use crate::video::capture::CameraFactory;
 use crate::web::{self, listener::Shutdown};
 
 /// How long shutdown waits for open connections (a viewer that stopped reading never finishes).
@@ -38,18 +39,30 @@ pub struct Running {
 impl Running {
     /// Starts the server `config` describes, with the camera `--camera` names.
     pub async fn start(config: Config) -> io::Result<Running> {
-        let camera =
-            cameras::create(&config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        Running::start_with_camera(config, camera).await
+        let for_cameras = config.clone();
+        Running::start_with_factory(config, Box::new(move || cameras::create(&for_cameras))).await
     }
 
-    /// Starts the server with a camera made by the caller (tests use a mock with its fault knobs).
+    /// Starts the server with one camera made by the caller. Should it panic or hang, capture shows
+    /// NO SIGNAL for good: there is no second one ([`Running::start_with_factory`] can remake it).
     pub async fn start_with_camera(config: Config, camera: Box<dyn Camera>) -> io::Result<Running> {
+        let once = parking_lot::Mutex::new(Some(camera));
+        let factory: CameraFactory = Box::new(move || {
+            once.lock()
+                .take()
+                .ok_or_else(|| "the camera given at start cannot be remade".to_string())
+        });
+        Running::start_with_factory(config, factory).await
+    }
+
+    /// Starts the server with cameras made by `factory` (tests use a mock with its fault knobs).
+    pub async fn start_with_factory(config: Config, factory: CameraFactory) -> io::Result<Running> {
         let listener = web::listener::bind(config.bind).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.bind))
         })?;
         let addr = listener.local_addr()?;
-        let app = App::new(config, camera)?;
+        crate::supervise::install_panic_hook();
+        let app = App::new(config, factory)?;
         let edge = web::Edge::new(app.clone())?;
         if !edge.gate.has_auth() && !addr.ip().is_loopback() {
             log::warn!(

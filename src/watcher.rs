@@ -202,7 +202,13 @@ fn run(rx: Events, roots: Roots, apply: impl Fn(Change)) {
         }
         if !batch.is_empty() {
             log::debug!("file changes: {batch:?}");
-            batch.into_iter().for_each(&apply);
+            for change in batch {
+                // Supervised: a panic while rebuilding (a bug meeting an odd file) is logged once and
+                // the watcher goes on with the next change; the site keeps its last good build.
+                if let Err(p) = crate::supervise::catch(|| apply(change)) {
+                    log::error!("file watcher: handling {change:?} crashed: {p}; watching on");
+                }
+            }
         }
         if !open {
             return;

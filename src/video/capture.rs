@@ -6,6 +6,11 @@
 //! Faults are states: when the camera fails to open, errors, stalls or vanishes, viewers get a
 //! generated NO SIGNAL frame and the thread retries with backoff until the camera is back.
 //! Camera I/O and JPEG encoding happen here, never on the async executor that serves HTTP.
+//!
+//! Supervision: the "capture" thread supervises a worker ("camera") that drives the camera under a
+//! [`watchdog`]. A panic in the worker (a backend bug, a hostile recording) is logged once, shown as
+//! NO SIGNAL, and capture restarts with backoff on a fresh camera from the [`CameraFactory`]; a camera
+//! call that hangs past `hang_timeout` gets the same treatment (the stuck worker is abandoned).
 
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -14,13 +19,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pistream_camera::{Camera, CameraConfig, CameraError, Frame, StreamInfo};
 
+use crate::supervise::Backoff;
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
 use crate::video::vitals::CaptureVitals;
+use crate::video::watchdog::{self, Heartbeat, Outcome};
 
-/// Makes the camera the capture thread drives (one camera object lives for the whole server; it is
-/// opened and closed on demand).
-pub type CameraFactory = Box<dyn Fn() -> Box<dyn Camera> + Send + Sync>;
+/// Makes the camera the capture thread drives. One camera object is reused while it behaves (opened
+/// and closed on demand); a new one is made after it panicked or hung.
+pub type CameraFactory = Box<dyn Fn() -> Result<Box<dyn Camera>, String> + Send + Sync>;
 
 /// What the capture stage is told.
 #[derive(Debug, Clone)]
@@ -28,6 +35,9 @@ pub struct CaptureOptions {
     pub camera: CameraConfig,
     pub quality: u8,
     pub idle_timeout: Duration,
+    /// A single camera call (open, next frame, close) lasting longer than this is a hung driver: the
+    /// worker is abandoned and the camera remade.
+    pub hang_timeout: Duration,
 }
 
 /// Counters shown in `/api/state`. Written by the capture thread and by viewers; read by anyone.
@@ -38,6 +48,8 @@ pub struct CaptureStats {
     pub frames_skipped: AtomicU64,
     pub viewers: AtomicUsize,
     pub online: AtomicBool,
+    /// Times the camera worker was restarted after a panic or a hang.
+    pub restarts: AtomicU64,
     /// Faults, restarts, bytes, encode times, progress: for `/healthz` and `/metrics`.
     pub vitals: CaptureVitals,
     /// Measured frames per second, as `f64` bits (an exponential moving average).
@@ -75,6 +87,7 @@ pub struct CaptureService {
     hub: FrameHub,
     options: CaptureOptions,
     backend: &'static str,
+    factory: CameraFactory,
     /// The camera, parked here while no capture thread runs.
     parked: Mutex<Option<Box<dyn Camera>>>,
     demand: Mutex<DemandState>,
@@ -104,12 +117,18 @@ impl Drop for Demand {
 pub struct Unavailable(pub String);
 
 impl CaptureService {
-    pub fn new(camera: Box<dyn Camera>, options: CaptureOptions) -> Arc<CaptureService> {
+    /// The service for the cameras `factory` makes; the first is made now (an error says why not).
+    pub fn new(
+        factory: CameraFactory,
+        options: CaptureOptions,
+    ) -> Result<Arc<CaptureService>, String> {
+        let camera = factory()?;
         let stats = CaptureStats::default();
         stats.set_status("idle (the camera opens when somebody watches)");
-        Arc::new(CaptureService {
+        Ok(Arc::new(CaptureService {
             hub: FrameHub::new(),
             backend: camera.backend(),
+            factory,
             parked: Mutex::new(Some(camera)),
             options,
             demand: Mutex::new(DemandState {
@@ -120,7 +139,7 @@ impl CaptureService {
             }),
             demand_changed: Condvar::new(),
             stats,
-        })
+        }))
     }
 
     pub fn hub(&self) -> &FrameHub {
@@ -204,27 +223,67 @@ impl CaptureService {
         !st.running
     }
 
-    /// The capture thread: `async_io::block_on` so that async camera backends run here, on their own
-    /// thread, never on the executor.
+    /// The capture thread: supervises a worker that drives the camera (`async_io::block_on`, so that
+    /// async camera backends run there, on their own thread, never on the executor), restarting it
+    /// after a panic or a hang until nobody wants frames.
     fn run(self: Arc<Self>) {
-        let Some(camera) = self.parked.lock().take() else {
-            self.demand.lock().running = false;
-            return;
-        };
-        let camera = async_io::block_on(self.capture_loop(camera));
-        *self.parked.lock() = Some(camera);
+        let mut backoff = Backoff::new();
+        while self.wanted() {
+            let parked = self.parked.lock().take();
+            let camera = match parked.map_or_else(&self.factory, Ok) {
+                Ok(camera) => camera,
+                Err(e) => {
+                    self.fault(&format!("cannot make the camera: {e}"));
+                    self.sleep_unless_unwanted(backoff.next_pause());
+                    continue;
+                }
+            };
+            let started = Instant::now();
+            let me = self.clone();
+            let outcome = watchdog::run_watched(
+                "camera",
+                self.options.hang_timeout,
+                || self.demand.lock().shutting_down,
+                move |beat| async_io::block_on(me.capture_loop(camera, beat)),
+            );
+            let error = match outcome {
+                Outcome::Finished(camera) => {
+                    *self.parked.lock() = Some(camera);
+                    break;
+                }
+                Outcome::Panicked(p) => format!("the capture stage crashed: {p}"),
+                Outcome::Hung(t) => {
+                    format!("the camera hung (no answer for {t:.1?}); reopening it")
+                }
+                Outcome::NotStarted(e) => format!("cannot start the camera thread: {e}"),
+            };
+            log::error!("camera {}: {error}", self.backend);
+            self.stats.restarts.fetch_add(1, Relaxed);
+            self.show_no_signal(&error);
+            if started.elapsed() > Duration::from_secs(60) {
+                backoff.reset(); // it ran well for a while: this is a new fault, not a crash loop
+            }
+            self.sleep_unless_unwanted(backoff.next_pause());
+        }
+        self.stats.online.store(false, Relaxed);
+        self.stats.fps_bits.store(0f64.to_bits(), Relaxed);
         let mut st = self.demand.lock();
         st.running = false;
         // A demand that arrived while we were closing found `running` still true: serve it now.
         if st.users > 0 && !st.shutting_down {
-            st.running = true;
             let me = self.clone();
-            std::thread::spawn(move || me.run());
+            match std::thread::Builder::new()
+                .name("capture".into())
+                .spawn(move || me.run())
+            {
+                Ok(_) => st.running = true,
+                Err(e) => log::error!("cannot restart the capture thread: {e}"),
+            }
         }
         self.demand_changed.notify_all();
     }
 
-    async fn capture_loop(&self, mut camera: Box<dyn Camera>) -> Box<dyn Camera> {
+    async fn capture_loop(&self, mut camera: Box<dyn Camera>, beat: &Heartbeat) -> Box<dyn Camera> {
         let cfg = &self.options.camera;
         let frame_timeout = self.frame_timeout();
         let mut open = false;
@@ -232,11 +291,14 @@ impl CaptureService {
         let mut fps = FpsMeter::default();
         self.stats.vitals.started();
         loop {
-            if !self.wanted() {
+            if !self.wanted() || beat.abandoned() {
                 break;
             }
             if !open {
-                match camera.open(cfg).await {
+                beat.enter();
+                let opened = camera.open(cfg).await;
+                beat.leave();
+                match opened {
                     Ok(info) => {
                         log::info!("camera {} open: {}", self.backend, info.description);
                         *self.stats.stream.lock() = Some(info);
@@ -248,12 +310,17 @@ impl CaptureService {
                     }
                     Err(e) => {
                         self.fault(&format!("cannot open the camera: {e}"));
-                        self.sleep_unless_unwanted(backoff.next());
+                        self.sleep_unless_unwanted(backoff.next_pause());
                         continue;
                     }
                 }
             }
+            beat.enter();
             let next = async_std::future::timeout(frame_timeout, camera.next_frame()).await;
+            beat.leave();
+            if beat.abandoned() {
+                break; // woke from a hang after being given up: the camera is someone else's now
+            }
             let error = match next {
                 Ok(Ok(frame)) => match self.publish(frame, true) {
                     Ok(()) => {
@@ -266,14 +333,21 @@ impl CaptureService {
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => CameraError::Timeout(frame_timeout).to_string(),
             };
+            beat.enter();
             camera.close().await;
+            beat.leave();
             open = false;
             fps = FpsMeter::default();
             self.fault(&error);
-            self.sleep_unless_unwanted(backoff.next());
+            self.sleep_unless_unwanted(backoff.next_pause());
         }
         if open {
+            beat.enter();
             camera.close().await;
+            beat.leave();
+        }
+        if beat.abandoned() {
+            return camera;
         }
         self.stats.online.store(false, Relaxed);
         self.stats.fps_bits.store(0f64.to_bits(), Relaxed);
@@ -333,6 +407,11 @@ impl CaptureService {
             "camera {}: {error}; showing NO SIGNAL and retrying",
             self.backend
         );
+        self.show_no_signal(error);
+    }
+
+    /// Tells viewers (a NO SIGNAL frame) and `/api/state` why there is no picture.
+    fn show_no_signal(&self, error: &str) {
         self.stats.online.store(false, Relaxed);
         self.stats.vitals.fault();
         self.stats.set_status(format!("offline: {error}"));
@@ -355,25 +434,6 @@ impl CaptureService {
     }
 }
 
-/// Retry pauses: 250 ms doubling to 5 s.
-struct Backoff(Duration);
-
-impl Backoff {
-    const FIRST: Duration = Duration::from_millis(250);
-    const MAX: Duration = Duration::from_secs(5);
-    fn new() -> Backoff {
-        Backoff(Self::FIRST)
-    }
-    fn reset(&mut self) {
-        self.0 = Self::FIRST;
-    }
-    fn next(&mut self) -> Duration {
-        let now = self.0;
-        self.0 = (self.0 * 2).min(Self::MAX);
-        now
-    }
-}
-
 /// Frames per second as an exponential moving average of frame intervals.
 #[derive(Default)]
 struct FpsMeter {
@@ -390,19 +450,5 @@ impl FpsMeter {
             self.interval = Some(avg);
         }
         self.interval.filter(|i| *i > 0.0).map_or(0.0, |i| 1.0 / i)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_a_ceiling_and_resets() {
-        let mut b = Backoff::new();
-        let seq: Vec<_> = (0..7).map(|_| b.next().as_millis()).collect();
-        assert_eq!(seq, [250, 500, 1000, 2000, 4000, 5000, 5000]);
-        b.reset();
-        assert_eq!(b.next().as_millis(), 250);
     }
 }

@@ -13,3 +13,4 @@ pub mod hub;
 pub mod stream;
 pub mod variants;
 pub mod vitals;
+pub mod watchdog;

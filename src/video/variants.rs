@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::supervise::{self, Exit, Wanted};
 use crate::video::capture::{CaptureService, Demand};
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
@@ -67,7 +68,7 @@ impl Variants {
         std::thread::Builder::new()
             .name("variant".into())
             .spawn(move || {
-                me.encode_loop(key, weak);
+                me.supervised(key, weak);
                 *me.encoders.lock() -= 1;
                 me.encoders_changed.notify_all();
             })
@@ -86,6 +87,41 @@ impl Variants {
         self.encoders_changed
             .wait_while_for(&mut guard, |count| *count > n, timeout);
         *guard <= n
+    }
+
+    /// The encoder under supervision: a panic (a bug meeting an odd frame) is logged once, its
+    /// viewers get a NO SIGNAL frame, and encoding restarts with backoff while anybody watches.
+    fn supervised(&self, key: VariantKey, variant: Weak<Variant>) {
+        supervise::restarting(
+            &format!("variant encoder {key:?}"),
+            || {
+                self.encode_loop(key, variant.clone());
+                Exit::Done
+            },
+            |p| {
+                let Some(v) = variant.upgrade() else { return };
+                let (w, h) = self.capture.hub().latest().map_or((320, 240), |(_, f)| {
+                    encode::target_size(f.source.width, f.source.height, key.width)
+                });
+                let frame =
+                    encode::no_signal_frame(w, h, &format!("encoder crashed: {}", p.message));
+                match encode::to_jpeg(&frame, key.quality) {
+                    Ok(jpeg) => {
+                        v.hub
+                            .publish(Arc::new(EncodedFrame::new(&jpeg, frame, false)));
+                    }
+                    Err(e) => log::error!("cannot encode the NO SIGNAL frame: {e}"),
+                }
+            },
+            |pause| {
+                std::thread::sleep(pause);
+                if variant.strong_count() > 0 {
+                    Wanted::Yes
+                } else {
+                    Wanted::No
+                }
+            },
+        );
     }
 
     fn encode_loop(&self, key: VariantKey, variant: Weak<Variant>) {

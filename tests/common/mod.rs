@@ -35,9 +35,13 @@ pub fn start(tune: impl FnOnce(&mut Config)) -> TestServer {
     config.watch = pistream::config::WatchMode::Off;
     tune(&mut config);
     let control = Arc::new(MockControl::new());
-    let camera = Box::new(MockCamera::with_control(control.clone()));
+    let for_factory = control.clone();
+    let factory: pistream::video::capture::CameraFactory = Box::new(move || {
+        Ok(Box::new(MockCamera::with_control(for_factory.clone()))
+            as Box<dyn pistream_camera::Camera>)
+    });
     let pic = config.pic.clone();
-    let running = async_std::task::block_on(Running::start_with_camera(config, camera))
+    let running = async_std::task::block_on(Running::start_with_factory(config, factory))
         .expect("server starts");
     TestServer {
         addr: running.addr,

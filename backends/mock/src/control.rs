@@ -18,6 +18,10 @@ pub struct MockControl {
     fail_every: AtomicU64,
     /// Pending stall for the next `next_frame` call (taken once).
     stall: Mutex<Option<Duration>>,
+    /// Pending blocking hang for the next `next_frame` call (taken once).
+    hang: Mutex<Option<Duration>>,
+    /// Whether the next `next_frame` call panics (taken once).
+    panic_next: AtomicBool,
     vanished: AtomicBool,
     open: AtomicBool,
     opens: AtomicU64,
@@ -42,6 +46,19 @@ impl MockControl {
     /// The next `next_frame` call waits `duration` before doing anything else: a stalled camera.
     pub fn stall(&self, duration: Duration) {
         *self.stall.lock() = Some(duration);
+        self.notify();
+    }
+
+    /// The next `next_frame` call blocks its thread for `duration` without yielding: a driver stuck in
+    /// a blocking call, which no async timeout can interrupt.
+    pub fn hang(&self, duration: Duration) {
+        *self.hang.lock() = Some(duration);
+        self.notify();
+    }
+
+    /// The next `next_frame` call panics: a backend bug.
+    pub fn panic_next(&self) {
+        self.panic_next.store(true, SeqCst);
         self.notify();
     }
 
@@ -126,6 +143,14 @@ impl MockControl {
 
     pub(crate) fn take_stall(&self) -> Option<Duration> {
         self.stall.lock().take()
+    }
+
+    pub(crate) fn take_hang(&self) -> Option<Duration> {
+        self.hang.lock().take()
+    }
+
+    pub(crate) fn take_panic(&self) -> bool {
+        self.panic_next.swap(false, SeqCst)
     }
 
     /// Counts a `next_frame` call and says whether this one must fail.

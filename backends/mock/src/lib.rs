@@ -6,8 +6,8 @@
 //! consecutive frames always differ. The picture has camera-like detail: see `pattern.rs` for its
 //! measured JPEG size.
 //!
-//! Faults are turned on through a shared [`MockControl`]: fail every Nth frame, stall once, vanish
-//! (unplugged) and reappear; it also reports opens and frames and wakes waiting tests.
+//! Faults are turned on through a shared [`MockControl`]: fail every Nth frame, stall once, hang a
+//! thread once, panic once, vanish (unplugged) and reappear; it also reports opens and frames and wakes waiting tests.
 
 pub mod control;
 pub mod font;
@@ -129,6 +129,12 @@ impl Camera for MockCamera {
         }
         if let Some(stall) = self.control.take_stall() {
             async_std::task::sleep(stall).await;
+        }
+        if let Some(hang) = self.control.take_hang() {
+            std::thread::sleep(hang);
+        }
+        if self.control.take_panic() {
+            panic!("mock camera: injected panic");
         }
         if self.control.is_vanished() {
             return Err(CameraError::Disconnected("mock camera unplugged".into()));

@@ -109,3 +109,25 @@ async fn a_file_without_any_jpeg_is_a_clear_error() {
     assert!(matches!(err, CameraError::Other(_)), "{err:?}");
     assert!(err.to_string().contains("no complete JPEG"), "{err}");
 }
+
+#[async_std::test]
+async fn a_hostile_content_length_is_dropped_not_a_panic() {
+    // Content-Lengths that overflow `start + length` (usize::MAX), or overshoot the file.
+    let (a, b) = (jpeg(16), jpeg(24));
+    let mut rec = part("x", &format!("Content-Length: {}\r\n", usize::MAX), &b);
+    rec.extend(part(
+        "x",
+        &format!("Content-Length: {}\r\n", usize::MAX - 3),
+        &b,
+    ));
+    rec.extend(part("x", &format!("Content-Length: {}\r\n", a.len()), &a));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.mjpeg");
+    fs::write(&file, &rec).unwrap();
+
+    let got = widths_and_bytes(&file, 2).await;
+    assert!(
+        got.iter().all(|(w, _)| *w == 16 || *w == 24),
+        "only real frames"
+    );
+}
