@@ -79,8 +79,14 @@ pub struct CaptureService {
     parked: Mutex<Option<Box<dyn Camera>>>,
     demand: Mutex<DemandState>,
     demand_changed: Condvar,
+    /// Run on the capture thread after every successful open, before the first frame (the saved
+    /// camera controls are applied again there).
+    after_open: Mutex<Option<OpenHook>>,
     pub stats: CaptureStats,
 }
+
+/// See [`CaptureService::run_after_open`].
+pub type OpenHook = Box<dyn Fn() + Send + Sync>;
 
 /// Keeps the camera running while held. Dropping the last one starts the idle countdown.
 pub struct Demand {
@@ -119,6 +125,7 @@ impl CaptureService {
                 shutting_down: false,
             }),
             demand_changed: Condvar::new(),
+            after_open: Mutex::new(None),
             stats,
         })
     }
@@ -131,6 +138,12 @@ impl CaptureService {
     }
     pub fn options(&self) -> &CaptureOptions {
         &self.options
+    }
+
+    /// Runs `hook` on the capture thread after each successful open of the camera (replacing any
+    /// earlier hook).
+    pub fn run_after_open(&self, hook: OpenHook) {
+        *self.after_open.lock() = Some(hook);
     }
 
     /// Asks for frames: starts the capture thread if it is not running.
@@ -239,6 +252,9 @@ impl CaptureService {
                 match camera.open(cfg).await {
                     Ok(info) => {
                         log::info!("camera {} open: {}", self.backend, info.description);
+                        if let Some(hook) = &*self.after_open.lock() {
+                            hook();
+                        }
                         *self.stats.stream.lock() = Some(info);
                         self.stats.online.store(true, Relaxed);
                         self.stats.vitals.opened();

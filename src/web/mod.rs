@@ -8,6 +8,7 @@ use crate::app::App;
 
 mod camera_routes;
 mod conditional;
+mod control_routes;
 mod gallery_routes;
 pub mod http1;
 pub mod listener;
@@ -26,6 +27,7 @@ pub fn routes(app: State) -> Server {
     let mut server = tide::with_state(app);
     ops_routes::register(&mut server);
     camera_routes::register(&mut server);
+    control_routes::register(&mut server);
     site_routes::register(&mut server);
     gallery_routes::register(&mut server);
     server
