@@ -19,6 +19,8 @@ use crate::gallery::Gallery;
 use crate::metrics::Metrics;
 use crate::site::SiteService;
 use crate::video::capture::{CameraFactory, CaptureOptions, CaptureService, Unavailable};
+use crate::video::control_store::ControlStore;
+use crate::video::controls::ControlService;
 use crate::video::hub::EncodedFrame;
 use crate::video::variants::Variants;
 use crate::watcher::{self, Change, Roots, WatchError, Watching};
@@ -30,6 +32,7 @@ pub const FRESH_FRAME_WAIT: Duration = Duration::from_secs(5);
 pub struct App {
     pub config: Config,
     pub capture: Arc<CaptureService>,
+    pub controls: Arc<ControlService>,
     pub variants: Arc<Variants>,
     pub photos: Arc<PhotoStore>,
     pub site: Arc<SiteService>,
@@ -86,8 +89,21 @@ impl App {
             idle_timeout: config.idle_timeout(),
             hang_timeout: config.hang_timeout(),
         };
+        let device = options.camera.device.clone();
         let capture = CaptureService::new(factory, options)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        // Saved per camera: one file can hold several cameras' values.
+        let camera_key = match device {
+            Some(device) => format!("{} {device}", capture.backend()),
+            None => capture.backend().to_string(),
+        };
+        let source = Arc::downgrade(&capture);
+        let controls = ControlService::new(
+            Box::new(move || source.upgrade().and_then(|c| c.controls())),
+            ControlStore::open(config.controls_file(), camera_key),
+        );
+        let reapply = controls.clone();
+        capture.run_after_open(Box::new(move || reapply.reapply()));
         let photos = Arc::new(PhotoStore::open(&config.pic)?);
         let gallery = Arc::new(Gallery::open(&config.pic).map_err(io::Error::other)?);
         let site = SiteService::open(&config.content, config.theme.as_deref(), config.quality)
@@ -111,6 +127,7 @@ impl App {
             metrics: Metrics::new(capture.clone(), variants.clone()),
             variants,
             capture,
+            controls,
             photos,
             site,
             gallery,

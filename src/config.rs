@@ -190,6 +190,12 @@ pub struct Config {
     /// Seconds one camera call may block before the camera counts as hung and is reopened.
     #[arg(long, env = "PISTREAM_HANG_TIMEOUT", allow_negative_numbers = true, default_value_t = 20.0, value_parser = parse_seconds)]
     pub hang_timeout: f64,
+
+    // --- controls
+    /// File the camera controls set from the browser are saved in, and applied from whenever the
+    /// camera opens [default: pistream-controls.json next to the --pic folder].
+    #[arg(long, env = "PISTREAM_CONTROLS_FILE")]
+    pub controls_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -216,6 +222,13 @@ impl Config {
             (Some(src), None) => Some(src.display().to_string()),
             (None, None) => None,
         }
+    }
+
+    /// Where the camera controls are saved: `--controls-file`, else beside the photo folder.
+    pub fn controls_file(&self) -> PathBuf {
+        self.controls_file
+            .clone()
+            .unwrap_or_else(|| crate::video::control_store::ControlStore::default_path(&self.pic))
     }
 
     /// A configuration for tests: ephemeral port, everything else default.

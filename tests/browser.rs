@@ -319,3 +319,111 @@ fn take_photo_then_the_gallery_shows_it_and_delete_removes_it() {
         true
     );
 }
+
+/// The mean luma of the live `<img>`, drawn to a canvas; `done(number)` when it has decoded.
+const LUMA_JS: &str = r#"
+  function luma() {
+    var img = document.getElementById('stream');
+    if (!img.naturalWidth) return null;
+    var c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    var ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    var d = ctx.getImageData(0, 0, c.width, c.height).data, sum = 0, n = 0;
+    for (var i = 0; i < d.length; i += 16) { sum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]; n++; }
+    return sum / n;
+  }
+"#;
+
+#[test]
+fn camera_section_slider_changes_the_live_picture_and_is_remembered() {
+    let s = server();
+    let Some(b) = Browser::start() else { return };
+    b.goto(&s.url("/live"));
+    let ready = b.wait_for(
+        "document.querySelector('#camera[data-ready] input[name=brightness]') !== null && document.getElementById('stream').naturalWidth > 0",
+        Duration::from_secs(20),
+    );
+    assert_eq!(ready, true, "the Camera section shows a brightness slider");
+    let before = b.run(&format!("{LUMA_JS} return luma();"));
+    let before = before.as_f64().expect("a luma");
+
+    // Drag the brightness slider from its middle to its right end with a real pointer.
+    let slider = b.cmd(
+        "POST",
+        "/element",
+        json!({ "using": "css selector", "value": "#camera input[name=brightness]" }),
+    );
+    let id = slider["element-6066-11e4-a52e-4f735466cecf"].clone();
+    let width = b.run("return document.querySelector('#camera input[name=brightness]').getBoundingClientRect().width;");
+    let half = (width.as_f64().expect("a width") / 2.0).floor() as i64;
+    b.cmd(
+        "POST",
+        "/actions",
+        json!({ "actions": [{
+            "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+            "actions": [
+                { "type": "pointerMove", "origin": { "element-6066-11e4-a52e-4f735466cecf": id }, "x": 0, "y": 0 },
+                { "type": "pointerDown", "button": 0 },
+                { "type": "pointerMove", "origin": "pointer", "x": half / 2, "y": 0, "duration": 100 },
+                { "type": "pointerMove", "origin": "pointer", "x": half / 2 + 20, "y": 0, "duration": 100 },
+                { "type": "pointerUp", "button": 0 }
+            ]
+        }]}),
+    );
+    let moved = b.run("return +document.querySelector('#camera input[name=brightness]').value;");
+    assert!(moved.as_i64().unwrap_or(0) > 40, "slider at {moved}");
+
+    // The picture brightens: the next frames carry the new brightness.
+    let result = b.run_async(&format!(
+        r#"{LUMA_JS}
+        var start = Date.now();
+        (function look() {{
+          var now = luma();
+          if (now !== null && now > {before} + 25) return done({{ brighter: true, luma: now }});
+          if (Date.now() - start > 20000) return done({{ brighter: false, luma: now }});
+          setTimeout(look, 100);
+        }})();"#
+    ));
+    assert_eq!(result["brighter"], true, "before {before}: {result}");
+
+    // The server has the value the slider shows, and a reloaded page shows it again.
+    let shown = moved.as_i64().unwrap();
+    let r = common::request(s.addr, "GET", "/api/controls", &[], b"");
+    let list: Value = serde_json::from_slice(&r.body).unwrap();
+    let server_value = list["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "brightness")
+        .map(|c| c["value"].clone());
+    assert_eq!(server_value, Some(json!(shown)), "{list}");
+
+    // A menu: Black & White takes the colour out of the picture.
+    b.run(
+        "var m = document.querySelector('#camera select[name=color_effects]'); \
+         m.value = '1'; m.dispatchEvent(new Event('change'));",
+    );
+    let grey = b.run_async(
+        r#"
+        var img = document.getElementById('stream'), start = Date.now();
+        (function look() {
+          var c = document.createElement('canvas');
+          c.width = img.naturalWidth; c.height = img.naturalHeight;
+          var ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+          var d = ctx.getImageData(0, 0, c.width, c.height).data, colour = 0, n = 0;
+          for (var i = 0; i < d.length; i += 16) { colour += Math.abs(d[i] - d[i + 1]) + Math.abs(d[i + 1] - d[i + 2]); n++; }
+          if (colour / n < 6) return done({ grey: true, colour: colour / n });
+          if (Date.now() - start > 20000) return done({ grey: false, colour: colour / n });
+          setTimeout(look, 100);
+        })();"#,
+    );
+    assert_eq!(grey["grey"], true, "{grey}");
+
+    b.goto(&s.url("/live"));
+    let again = b.wait_for(
+        &format!("document.querySelector('#camera[data-ready] input[name=brightness]') !== null && +document.querySelector('#camera input[name=brightness]').value === {shown}"),
+        Duration::from_secs(20),
+    );
+    assert_eq!(again, true, "the reloaded page shows the saved brightness");
+}

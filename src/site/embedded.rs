@@ -5,6 +5,10 @@
 /// `(path inside the theme, bytes)` for every file of `themes/default/`.
 pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     (
+        "assets/camera.js",
+        include_bytes!("../../themes/default/assets/camera.js"),
+    ),
+    (
         "assets/favicon.svg",
         include_bytes!("../../themes/default/assets/favicon.svg"),
     ),

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use pistream_camera::{Camera, CameraConfig, CameraError, Frame, StreamInfo};
+use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame, StreamInfo};
 
 use crate::supervise::Backoff;
 use crate::video::encode;
@@ -92,8 +92,16 @@ pub struct CaptureService {
     parked: Mutex<Option<Box<dyn Camera>>>,
     demand: Mutex<DemandState>,
     demand_changed: Condvar,
+    /// Run on the capture thread after every successful open, before the first frame (the saved
+    /// camera controls are applied again there).
+    after_open: Mutex<Option<OpenHook>>,
+    /// The controls handle of the camera the factory made last (a remade camera has its own).
+    controls: Mutex<Option<Arc<dyn CameraControls>>>,
     pub stats: CaptureStats,
 }
+
+/// See [`CaptureService::run_after_open`].
+pub type OpenHook = Box<dyn Fn() + Send + Sync>;
 
 /// Keeps the camera running while held. Dropping the last one starts the idle countdown.
 pub struct Demand {
@@ -129,6 +137,7 @@ impl CaptureService {
             hub: FrameHub::new(),
             backend: camera.backend(),
             factory,
+            controls: Mutex::new(camera.controls()),
             parked: Mutex::new(Some(camera)),
             options,
             demand: Mutex::new(DemandState {
@@ -138,6 +147,7 @@ impl CaptureService {
                 shutting_down: false,
             }),
             demand_changed: Condvar::new(),
+            after_open: Mutex::new(None),
             stats,
         }))
     }
@@ -150,6 +160,18 @@ impl CaptureService {
     }
     pub fn options(&self) -> &CaptureOptions {
         &self.options
+    }
+
+    /// Runs `hook` on the capture thread after each successful open of the camera (replacing any
+    /// earlier hook).
+    /// The camera's controls (`None`: it has none). After a camera was remade (it panicked or
+    /// hung), the new camera's handle.
+    pub fn controls(&self) -> Option<Arc<dyn CameraControls>> {
+        self.controls.lock().clone()
+    }
+
+    pub fn run_after_open(&self, hook: OpenHook) {
+        *self.after_open.lock() = Some(hook);
     }
 
     /// Asks for frames: starts the capture thread if it is not running.
@@ -223,6 +245,13 @@ impl CaptureService {
         !st.running
     }
 
+    /// A fresh camera from the factory; its controls handle replaces the old camera's.
+    fn remake(&self) -> Result<Box<dyn Camera>, String> {
+        let camera = (self.factory)()?;
+        *self.controls.lock() = camera.controls();
+        Ok(camera)
+    }
+
     /// The capture thread: supervises a worker that drives the camera (`async_io::block_on`, so that
     /// async camera backends run there, on their own thread, never on the executor), restarting it
     /// after a panic or a hang until nobody wants frames.
@@ -230,7 +259,7 @@ impl CaptureService {
         let mut backoff = Backoff::new();
         while self.wanted() {
             let parked = self.parked.lock().take();
-            let camera = match parked.map_or_else(&self.factory, Ok) {
+            let camera = match parked.map_or_else(|| self.remake(), Ok) {
                 Ok(camera) => camera,
                 Err(e) => {
                     self.fault(&format!("cannot make the camera: {e}"));
@@ -301,6 +330,9 @@ impl CaptureService {
                 match opened {
                     Ok(info) => {
                         log::info!("camera {} open: {}", self.backend, info.description);
+                        if let Some(hook) = &*self.after_open.lock() {
+                            hook();
+                        }
                         *self.stats.stream.lock() = Some(info);
                         self.stats.online.store(true, Relaxed);
                         self.stats.vitals.opened();

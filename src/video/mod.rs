@@ -4,10 +4,13 @@
 //! demand, NO SIGNAL and retry on faults) and [`encode`]s raw frames to JPEG; the [`hub`] keeps the
 //! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
 //! smaller or lighter streams, each encoded once for all its viewers; [`vitals`] is what health checks
-//! and metrics read. Plain Rust: no HTTP.
+//! and metrics read; [`controls`] are the camera's controls (brightness...), saved in the
+//! [`control_store`] and applied again at every open. Plain Rust: no HTTP.
 
 pub mod cameras;
 pub mod capture;
+pub mod control_store;
+pub mod controls;
 pub mod encode;
 pub mod hub;
 pub mod stream;

@@ -11,6 +11,7 @@ use crate::app::App;
 pub mod auth;
 mod camera_routes;
 mod conditional;
+mod control_routes;
 mod gallery_routes;
 pub mod gate;
 pub mod http1;
@@ -56,6 +57,7 @@ pub fn routes(app: State, viewers: Arc<limits::ViewerSlots>) -> Server {
     let mut server = tide::with_state(app);
     ops_routes::register(&mut server);
     camera_routes::register(&mut server, viewers);
+    control_routes::register(&mut server);
     site_routes::register(&mut server);
     gallery_routes::register(&mut server);
     server

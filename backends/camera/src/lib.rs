@@ -1,7 +1,7 @@
 //! The camera contract of pistream: the async [`Camera`] trait, the [`Frame`] a camera delivers, its
 //! [`PixelFormat`], what a camera is asked for ([`CameraConfig`]) and what it grants ([`StreamInfo`]),
-//! and [`CameraError`]. Nothing else: every backend crate depends on this crate only, and the server
-//! knows cameras only through it.
+//! and [`CameraError`], and the optional [`controls`] a camera exposes. Nothing else: every backend
+//! crate depends on this crate only, and the server knows cameras only through it.
 //!
 //! # Threading contract
 //! The server drives one camera from one dedicated capture thread (never from the async executor that
@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use async_trait::async_trait;
+
+pub mod controls;
+pub use controls::{CameraControls, ControlError, ControlInfo, ControlKind, MenuItem};
 
 /// How the bytes of a [`Frame`] are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -198,6 +201,13 @@ pub trait Camera: Send {
     /// Devices this backend can open, with their modes (for `pistream cameras`).
     fn devices(&self) -> Vec<DeviceInfo> {
         Vec::new()
+    }
+
+    /// The camera's controls, as a handle usable from other threads while this camera captures (see
+    /// [`controls`]). `None`: the backend has no controls (the API lists none). Asked once, when the
+    /// server starts: the handle lives as long as the camera object, across opens and closes.
+    fn controls(&self) -> Option<Arc<dyn CameraControls>> {
+        None
     }
 }
 

@@ -8,20 +8,26 @@
 //!
 //! Faults are turned on through a shared [`MockControl`]: fail every Nth frame, stall once, hang a
 //! thread once, panic once, vanish (unplugged) and reappear; it also reports opens and frames and wakes waiting tests.
+//!
+//! It has camera controls ([`picture`]: brightness, contrast, a colour effect, a flip) that change its
+//! picture, and that it forgets at every open, as a replugged camera would.
 
 pub mod control;
 pub mod font;
 mod pattern;
+pub mod picture;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use pistream_camera::{
-    Camera, CameraConfig, CameraError, DeviceInfo, Frame, Mode, PixelFormat, StreamInfo,
+    Camera, CameraConfig, CameraControls, CameraError, DeviceInfo, Frame, Mode, PixelFormat,
+    StreamInfo,
 };
 
 pub use control::MockControl;
+pub use picture::PictureControls;
 
 use pattern::Pattern;
 
@@ -48,6 +54,7 @@ struct Running {
 /// The test-pattern camera. Cheap to create; the pattern is built at `open`.
 pub struct MockCamera {
     control: Arc<MockControl>,
+    picture: Arc<PictureControls>,
     running: Option<Running>,
 }
 
@@ -67,6 +74,7 @@ impl MockCamera {
     pub fn with_control(control: Arc<MockControl>) -> MockCamera {
         MockCamera {
             control,
+            picture: Arc::new(PictureControls::new()),
             running: None,
         }
     }
@@ -105,6 +113,7 @@ impl Camera for MockCamera {
             });
         }
         let (width, height, fps) = grant(config)?;
+        self.picture.reset();
         self.running = Some(Running {
             pattern: Pattern::new(width, height),
             width,
@@ -160,7 +169,7 @@ impl Camera for MockCamera {
         }
         run.seq += 1;
         let captured_at = SystemTime::now();
-        let data = run.pattern.render(run.seq, captured_at);
+        let data = run.pattern.render(run.seq, captured_at, &self.picture);
         self.control.delivered();
         Ok(Frame {
             format: PixelFormat::Yuyv,
@@ -187,6 +196,10 @@ impl Camera for MockCamera {
                 fps: vec![15.0, 30.0, 60.0],
             }],
         }]
+    }
+
+    fn controls(&self) -> Option<Arc<dyn CameraControls>> {
+        Some(self.picture.clone())
     }
 }
 

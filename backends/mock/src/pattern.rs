@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::font;
+use crate::picture::PictureControls;
 
 /// Amplitude (luma steps, +-) of the fixed per-pixel scene texture. Tuned so that a 640x480 frame at
 /// quality 80 weighs ~50 KB.
@@ -120,8 +121,14 @@ impl Pattern {
         }
     }
 
-    /// Renders frame number `seq` taken at `time` and returns its bytes (the one allocation per frame).
-    pub(crate) fn render(&mut self, seq: u64, time: SystemTime) -> Arc<[u8]> {
+    /// Renders frame number `seq` taken at `time` through the camera's `picture` controls and returns
+    /// its bytes (the one allocation per frame).
+    pub(crate) fn render(
+        &mut self,
+        seq: u64,
+        time: SystemTime,
+        picture: &PictureControls,
+    ) -> Arc<[u8]> {
         let (w, h) = (self.width, self.height);
         let r = self.rng.next();
         let ox = (r as usize) % NOISE_PAD;
@@ -142,6 +149,7 @@ impl Pattern {
         }
         self.draw_moving_box(seq);
         self.draw_overlay(seq, time);
+        picture.apply(&mut self.scratch, w);
         Arc::from(&self.scratch[..])
     }
 
@@ -202,8 +210,8 @@ mod tests {
     fn consecutive_frames_differ_but_keep_the_scene() {
         let mut p = Pattern::new(64, 48);
         let t = SystemTime::now();
-        let a = p.render(1, t);
-        let b = p.render(2, t);
+        let a = p.render(1, t, &PictureControls::new());
+        let b = p.render(2, t, &PictureControls::new());
         assert_eq!(a.len(), 64 * 48 * 2);
         assert_ne!(a, b);
         // Chroma of the bars away from the box and the overlay is the scene's, untouched by noise.
@@ -215,7 +223,11 @@ mod tests {
     fn tiny_and_odd_heights_do_not_panic() {
         for (w, h) in [(2, 1), (16, 16), (18, 7), (640, 1)] {
             let mut p = Pattern::new(w, h);
-            assert_eq!(p.render(3, SystemTime::now()).len(), (w * h * 2) as usize);
+            assert_eq!(
+                p.render(3, SystemTime::now(), &PictureControls::new())
+                    .len(),
+                (w * h * 2) as usize
+            );
         }
     }
 }
