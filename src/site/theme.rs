@@ -156,7 +156,7 @@ impl Theme {
         // Render every page once with sample data: a missing partial or helper is found now,
         // while the previous theme can still serve, not on a visitor's request.
         for name in PAGE_TEMPLATES.iter().filter(|n| **n != "layout") {
-            theme.render(name, super::render::sample(name))?;
+            theme.render(name, super::data::sample(name))?;
         }
         Ok(theme)
     }
