@@ -2,7 +2,7 @@
 //! through its hub; [`gallery`] saves photos and indexes the photo folder; [`site`] renders pages
 //! and themes; [`web`] is the HTTP edge. [`app`] wires them together, [`config`] reads the command
 //! line and [`server`] runs it; the app's one [`watcher`] over the content, theme and photo folders
-//! tells it what changed on disk.
+//! tells it what changed on disk. [`urls`] is the URL scheme all of them link by.
 //! Only [`web`] knows the HTTP stack (tide, http-types, sockets): everything else is plain Rust that a
 //! move to another server would keep.
 
@@ -16,6 +16,7 @@ pub mod server;
 pub mod site;
 pub mod supervise;
 pub mod systemd;
+pub mod urls;
 pub mod video;
 pub mod watcher;
 pub mod web;

@@ -175,7 +175,9 @@ fn gallery_and_photo_pages_render_the_gallery_data() {
         "prev": null, "next": "older?.jpg",
     });
     let page = json!({ "photos": [photo.clone()], "page": 2, "pages": 3, "total": 49 });
-    let html = site.render_gallery(&page).unwrap();
+    let html = site
+        .render_gallery(&serde_json::from_value(page).unwrap())
+        .unwrap();
     assert!(
         html.contains("src=\"/thumbs/a%20%231%20%E7%85%A7%E7%89%87.jpg\""),
         "{html}"
@@ -190,7 +192,9 @@ fn gallery_and_photo_pages_render_the_gallery_data() {
         "{html}"
     );
     assert!(html.contains("Page 2 of 3"), "{html}");
-    let html = site.render_photo(&photo).unwrap();
+    let html = site
+        .render_photo(&serde_json::from_value(photo).unwrap())
+        .unwrap();
     assert!(
         html.contains("52.4 KB")
             && html.contains("640 × 480")

@@ -19,13 +19,15 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use image::{ImageDecoder, ImageReader};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use errors::GalleryError;
 use index::{Entry, Index};
 /// URL segment ↔ file name: `encode_name` for links, `decode_name` (decode once + validate) for routes.
 pub use names::{encode as encode_name, from_url as decode_name};
 use thumbs::ThumbCache;
+
+use crate::urls;
 
 /// Largest page size honoured, so `?per_page=10000000` cannot make one huge page.
 pub const MAX_PER_PAGE: usize = 500;
@@ -46,7 +48,7 @@ pub struct Gallery {
 }
 
 /// One photo, as pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoInfo {
     pub name: String,
     /// The file: `/pic/ENC`.
@@ -71,7 +73,7 @@ pub struct PhotoInfo {
 }
 
 /// One page of the gallery, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GalleryPage {
     pub photos: Vec<PhotoInfo>,
     /// 1-based page number, as asked (0 is read as 1).
@@ -267,7 +269,6 @@ fn header_dims(path: &Path) -> Option<(u32, u32)> {
 }
 
 fn info(idx: &Index, pos: usize, e: &Entry, dims: Option<(u32, u32)>) -> PhotoInfo {
-    let enc = names::encode(&e.name);
     let modified_unix = match e.modified.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
@@ -275,10 +276,10 @@ fn info(idx: &Index, pos: usize, e: &Entry, dims: Option<(u32, u32)>) -> PhotoIn
     let local: chrono::DateTime<chrono::Local> = e.modified.into();
     PhotoInfo {
         name: e.name.clone(),
-        url: format!("/pic/{enc}"),
-        page_url: format!("/photos/{enc}"),
-        thumb_url: format!("/thumbs/{enc}"),
-        delete_url: format!("/photos/{enc}/delete"),
+        url: urls::photo_file(&e.name),
+        page_url: urls::photo_page(&e.name),
+        thumb_url: urls::thumbnail(&e.name),
+        delete_url: urls::delete_photo(&e.name),
         bytes: e.bytes,
         modified: local.format("%Y-%m-%d %H:%M:%S").to_string(),
         modified_unix,

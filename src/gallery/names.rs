@@ -4,17 +4,9 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::percent_decode_str;
 
 use super::GalleryError;
-
-/// Every byte except RFC 3986 "unreserved" characters is encoded, so `#`, `%`, `?`, `/`, spaces,
-/// Chinese and emoji all survive a round trip through a URL path segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Longest name accepted: what common file systems allow (255 bytes).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -28,9 +20,10 @@ const IMAGE_TYPES: &[(&str, &str)] = &[
     ("gif", "image/gif"),
 ];
 
-/// The URL path segment for a file name.
+/// The URL path segment for a file name ([`crate::urls::encode_segment`]: every byte outside RFC
+/// 3986's unreserved set is encoded).
 pub fn encode(name: &str) -> String {
-    utf8_percent_encode(name, SEGMENT).to_string()
+    crate::urls::encode_segment(name)
 }
 
 /// Decodes a raw URL path segment (exactly once: `%252e` becomes the literal name `%2e`) and

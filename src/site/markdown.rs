@@ -8,15 +8,10 @@
 
 use std::collections::HashSet;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::percent_decode_str;
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-/// Bytes left as they are in a URL path segment: RFC 3986 unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+use crate::urls::{self, encode_segment};
 
 /// A page rendered to HTML.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,20 +19,6 @@ pub struct Rendered {
     pub html: String,
     /// Text of the first level-1 heading, the page title when front matter has none.
     pub h1: Option<String>,
-}
-
-/// Percent-encodes one path segment (every byte outside the unreserved set).
-pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
-}
-
-/// `/pages/` + each segment of `slug` percent-encoded; the empty slug is the home page `/`.
-pub fn page_url(slug: &str) -> String {
-    if slug.is_empty() {
-        return "/".to_string();
-    }
-    let segs: Vec<String> = slug.split('/').map(encode_segment).collect();
-    format!("/pages/{}", segs.join("/"))
 }
 
 /// The slug of a markdown file from its path relative to the content folder (`/` separated):
@@ -217,11 +198,8 @@ pub fn rewrite_relative(url: &str, dir: &str) -> Option<String> {
     let decoded = percent_decode_str(path).decode_utf8().ok()?;
     let resolved = resolve(dir, &decoded)?;
     let mut out = match strip_md(&resolved) {
-        Some(_) => page_url(&slug_for(&resolved)),
-        None => {
-            let segs: Vec<String> = resolved.split('/').map(encode_segment).collect();
-            format!("/content/{}", segs.join("/"))
-        }
+        Some(_) => urls::page(&slug_for(&resolved)),
+        None => urls::content(&resolved),
     };
     if let Some(q) = query {
         out.push('?');
@@ -312,8 +290,8 @@ mod tests {
         assert_eq!(slug_for("index.md"), "");
         assert_eq!(slug_for("guide/index.md"), "guide");
         assert_eq!(slug_for("guide/Setup.MD"), "guide/Setup");
-        assert_eq!(page_url("关于 us"), "/pages/%E5%85%B3%E4%BA%8E%20us");
-        assert_eq!(page_url(""), "/");
+        assert_eq!(urls::page("关于 us"), "/pages/%E5%85%B3%E4%BA%8E%20us");
+        assert_eq!(urls::page(""), "/");
         assert_eq!(slugify("  -- "), "section");
     }
 

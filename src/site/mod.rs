@@ -7,6 +7,7 @@
 //!
 //! Nothing here knows HTTP: `web::site_routes` turns requests into calls on [`SiteService`].
 
+pub mod data;
 pub mod embedded;
 pub mod events;
 pub mod frontmatter;
@@ -20,9 +21,10 @@ use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use data::LiveView;
 pub use events::{EventBus, SseStream, Subscription};
 pub use pages::{Page, Pages};
-pub use render::{plain_error_page, LiveView, PER_PAGE};
+pub use render::{plain_error_page, PER_PAGE};
 pub use theme::{init_theme, Asset, Theme};
 
 /// Everything that can go wrong building or serving the site.

@@ -36,6 +36,26 @@ pub struct Page {
     hash: u64,
 }
 
+impl Page {
+    /// A page with one of everything, for test renders of a theme.
+    pub(crate) fn sample() -> Page {
+        Page {
+            source: "sample.md".into(),
+            slug: "sample".into(),
+            url: crate::urls::page("sample"),
+            title: "Sample".into(),
+            date: Some("2024-01-01".into()),
+            weight: 0,
+            draft: false,
+            description: Some("A sample".into()),
+            extra: serde_json::Map::new(),
+            html: "<p>Sample</p>".into(),
+            has_h1: false,
+            hash: 0,
+        }
+    }
+}
+
 /// A nav entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NavItem {
@@ -172,7 +192,7 @@ fn parse(rel: &str, text: &str, hash: u64) -> Result<Page, String> {
     };
     Ok(Page {
         source: rel.to_string(),
-        url: markdown::page_url(&slug),
+        url: crate::urls::page(&slug),
         title: fm.title.or(rendered.h1.clone()).unwrap_or(fallback),
         date: fm.date,
         weight: fm.weight.unwrap_or(0),

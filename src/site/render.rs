@@ -1,119 +1,66 @@
-//! What each page template receives: the data of every page kind, built from the current `Site`
-//! and handed to the theme. docs/THEMES.md documents these shapes; [`sample`] builds one of each
-//! so a theme can be test-rendered before it replaces the running one.
+//! Rendering each page kind: [`SiteView`]'s `render_*` build the typed template data of
+//! [`super::data`] from the current `Site` and hand it to the theme; and the error pages.
 
-use serde::Serialize;
-use serde_json::{json, Map, Value};
-
-use super::markdown::encode_segment;
+use super::data::{
+    ErrorData, GalleryData, KindData, LiveView, NavLink, PageData, PhotoData, SiteData,
+    TemplateData,
+};
 use super::pages::{event_name, Page};
 use super::{SiteError, SiteView};
+use crate::gallery::{GalleryPage, PhotoInfo};
+use crate::urls;
 
 /// Photos per gallery page.
 pub const PER_PAGE: usize = 24;
 
-/// What the viewer asked of the live picture: `/live?scale=P&quality=Q`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LiveView {
-    pub scale: Option<u32>,
-    pub quality: Option<u32>,
-}
-
-impl LiveView {
-    /// The `<img>` source for this view: `/stream`, or `/stream?scale=P&quality=Q`.
-    pub fn stream_src(&self) -> String {
-        let mut q = Vec::new();
-        if let Some(s) = self.scale.filter(|s| *s != 100) {
-            q.push(format!("scale={}", s.clamp(10, 200)));
-        }
-        if let Some(v) = self.quality {
-            q.push(format!("quality={}", v.clamp(1, 100)));
-        }
-        if q.is_empty() {
-            "/stream".into()
-        } else {
-            format!("/stream?{}", q.join("&"))
-        }
-    }
-
-    /// `/live` with this view's query.
-    pub fn live_url(&self) -> String {
-        match self.stream_src().split_once('?') {
-            Some((_, q)) => format!("/live?{q}"),
-            None => "/live".into(),
-        }
-    }
-
-    fn data(&self, default_quality: u8) -> Value {
-        let scale = self.scale.unwrap_or(100).clamp(10, 200);
-        let quality = self.quality.unwrap_or(default_quality as u32).clamp(1, 100);
-        // The same steps as the original's buttons, as links for pages without JavaScript.
-        let link = |s: u32, q: u32| {
-            LiveView {
-                scale: Some(s),
-                quality: (q != default_quality as u32).then_some(q),
-            }
-            .live_url()
-        };
-        let scaled =
-            |f: f64, lo: u32, hi: u32, v: u32| ((v as f64 * f).round() as u32).clamp(lo, hi);
-        json!({
-            "shrink_url": link(scaled(0.8, 10, 200, scale), quality),
-            "enlarge_url": link(scaled(1.2, 10, 200, scale), quality),
-            "lower_url": link(scale, scaled(0.8, 5, 100, quality)),
-            "raise_url": link(scale, scaled(2.0, 5, 100, quality)),
-            "reset_url": "/live",
-            "stream_src": self.stream_src(),
-            "scale": scale,
-            "quality": quality,
-            "default_quality": default_quality,
-            "state_url": "/api/state",
-            "photo_action": "/photos",
-            "snapshot_url": "/snapshot.jpg",
-        })
-    }
-}
-
-/// URL of a photo's page from its file name.
-fn photo_page_url(name: &str) -> String {
-    format!("/photos/{}", encode_segment(name))
-}
-
 impl SiteView {
     /// The data every template gets: `site` (title, nav, problems) and `page` (kind, title, url,
-    /// reload = the SSE event names that make this page reload itself).
-    fn base(&self, kind: &str, title: &str, url: &str, reload: &[String]) -> Map<String, Value> {
-        let nav: Vec<Value> = self
+    /// reload = the SSE event names that make this page reload itself), with the page kind's own.
+    fn data<'a>(
+        &'a self,
+        kind: &'static str,
+        title: &str,
+        url: String,
+        reload: &[String],
+        data: KindData<'a>,
+    ) -> TemplateData<'a> {
+        // `/photos?page=2` is in the Photos section as much as `/photos` is.
+        let path = url.split('?').next().unwrap_or_default();
+        let nav = self
             .nav()
             .into_iter()
-            .map(|(t, u)| {
-                let active = u == url || (u != "/" && url.starts_with(&format!("{u}/")));
-                json!({ "title": t, "url": u, "active": active })
+            .map(|(title, u)| {
+                let active = u == path || (u != urls::home() && path.starts_with(&format!("{u}/")));
+                NavLink {
+                    title,
+                    url: u,
+                    active,
+                }
             })
             .collect();
-        let mut m = Map::new();
-        m.insert(
-            "site".into(),
-            json!({
-                "title": self.title,
-                "nav": nav,
-                "problems": self.problems,
-                "version": env!("CARGO_PKG_VERSION"),
-            }),
-        );
-        m.insert(
-            "page".into(),
-            json!({ "kind": kind, "title": title, "url": url, "reload": reload.join(" "),
-                    "events_since": self.since }),
-        );
-        m
+        TemplateData {
+            site: SiteData {
+                title: &self.title,
+                nav,
+                problems: &self.problems,
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            page: PageData {
+                kind,
+                title: title.to_string(),
+                url,
+                reload: reload.join(" "),
+                events_since: self.since,
+            },
+            kind: data,
+        }
     }
 
     fn nav(&self) -> Vec<(String, String)> {
         let mut nav = vec![
-            ("Home".to_string(), "/".to_string()),
-            ("Live".to_string(), "/live".to_string()),
-            ("Photos".to_string(), "/photos".to_string()),
+            ("Home".to_string(), urls::home()),
+            ("Live".to_string(), urls::live("")),
+            ("Photos".to_string(), urls::gallery()),
         ];
         nav.extend(
             self.pages
@@ -124,87 +71,91 @@ impl SiteView {
         nav
     }
 
-    fn finish(
-        &self,
-        kind: &str,
-        mut m: Map<String, Value>,
-        key: &str,
-        value: Value,
-    ) -> Result<String, SiteError> {
-        m.insert(key.into(), value);
-        self.theme.render(kind, Value::Object(m))
+    fn finish(&self, data: &TemplateData) -> Result<String, SiteError> {
+        let value = serde_json::to_value(data).map_err(|e| SiteError::Data(e.to_string()))?;
+        self.theme.render(data.page.kind, value)
     }
 
     /// `/`: the home text (`content/index.md`) and the live picture.
     pub fn render_home(&self, view: &LiveView) -> Result<String, SiteError> {
-        let home = self.pages.home();
+        let home = self.pages.home().map(|p| p.as_ref());
         let title = home.map(|p| p.title.as_str()).unwrap_or(&self.title);
         let reload = ["theme".into(), "site".into(), event_name("")];
-        let mut m = self.base("home", title, "/", &reload);
-        m.insert("live".into(), view.data(self.default_quality));
-        self.finish("home", m, "content", json!(home.map(|p| p.as_ref())))
+        let live = view.data(self.default_quality);
+        let kind = KindData::Home {
+            content: home,
+            live,
+        };
+        self.finish(&self.data("home", title, urls::home(), &reload, kind))
     }
 
     /// `/live`: the stream with its controls.
     pub fn render_live(&self, view: &LiveView) -> Result<String, SiteError> {
-        let m = self.base("live", "Live", "/live", &["theme".into()]);
-        self.finish("live", m, "live", view.data(self.default_quality))
+        let live = view.data(self.default_quality);
+        let data = self.data(
+            "live",
+            "Live",
+            urls::live(""),
+            &["theme".into()],
+            KindData::Live { live },
+        );
+        self.finish(&data)
     }
 
     /// `/pages/<slug>`: `None` when there is no such published page.
     pub fn render_page(&self, slug: &str) -> Option<Result<String, SiteError>> {
         let page: &Page = self.pages.get(slug)?;
         let reload = ["theme".into(), "site".into(), event_name(slug)];
-        let m = self.base("page", &page.title, &page.url, &reload);
-        Some(self.finish("page", m, "content", json!(page)))
+        let kind = KindData::Page { content: page };
+        let data = self.data("page", &page.title, page.url.clone(), &reload, kind);
+        Some(self.finish(&data))
     }
 
-    /// `/photos?page=N` from the gallery's page (`photos`, `page`, `pages`, `total`).
-    pub fn render_gallery(&self, gallery: &impl Serialize) -> Result<String, SiteError> {
-        let mut g = serde_json::to_value(gallery).map_err(|e| SiteError::Data(e.to_string()))?;
-        let page = g["page"].as_u64().unwrap_or(1);
-        let pages = g["pages"].as_u64().unwrap_or(1);
-        g["prev_url"] = json!((page > 1).then(|| format!("/photos?page={}", page - 1)));
-        g["next_url"] = json!((page < pages).then(|| format!("/photos?page={}", page + 1)));
-        let url = if page > 1 {
-            format!("/photos?page={page}")
-        } else {
-            "/photos".into()
-        };
-        let mut m = self.base(
+    /// `/photos?page=N` from the gallery's page.
+    pub fn render_gallery(&self, gallery: &GalleryPage) -> Result<String, SiteError> {
+        let data = self.data(
             "gallery",
             "Photos",
-            "/photos",
+            // The first page is plain `/photos`, as the nav links it.
+            if gallery.page > 1 {
+                urls::gallery_page(gallery.page)
+            } else {
+                urls::gallery()
+            },
             &["theme".into(), "gallery".into()],
+            KindData::Gallery {
+                gallery: GalleryData::of(gallery),
+            },
         );
-        if let Some(p) = m.get_mut("page") {
-            p["url"] = json!(url);
-        }
-        self.finish("gallery", m, "gallery", g)
+        self.finish(&data)
     }
 
-    /// `/photos/<name>` from the gallery's photo (`name`, `url`, `bytes`, `modified`, `prev`, ...).
-    pub fn render_photo(&self, photo: &impl Serialize) -> Result<String, SiteError> {
-        let mut p = serde_json::to_value(photo).map_err(|e| SiteError::Data(e.to_string()))?;
-        for (key, url) in [("prev", "prev_url"), ("next", "next_url")] {
-            p[url] = json!(p[key].as_str().map(photo_page_url));
-        }
-        let name = p["name"].as_str().unwrap_or_default().to_string();
-        let m = self.base(
+    /// `/photos/<name>` from the gallery's photo.
+    pub fn render_photo(&self, photo: &PhotoInfo) -> Result<String, SiteError> {
+        let data = self.data(
             "photo",
-            &name,
-            &photo_page_url(&name),
+            &photo.name,
+            urls::photo_page(&photo.name),
             &["theme".into(), "gallery".into()],
+            KindData::Photo {
+                photo: PhotoData::of(photo),
+            },
         );
-        self.finish("photo", m, "photo", p)
+        self.finish(&data)
     }
 
     /// A themed error page. Never fails: if the theme cannot render it, a plain page is returned.
     pub fn render_error(&self, status: u16, message: &str) -> String {
         let title = reason(status);
-        let m = self.base("error", title, "", &["theme".into()]);
-        let err = json!({ "status": status, "title": title, "message": message });
-        self.finish("error", m, "error", err).unwrap_or_else(|e| {
+        let kind = KindData::Error {
+            error: ErrorData {
+                status,
+                title,
+                message,
+            },
+        };
+        let data = self.data("error", title, String::new(), &["theme".into()], kind);
+        self.finish(&data).unwrap_or_else(|e| {
             plain_error_page(
                 status,
                 &format!("{message}\n\nThe theme's error page failed too: {e}"),
@@ -236,60 +187,4 @@ pub fn plain_error_page(status: u16, message: &str) -> String {
          <p><a href=\"/\">Home</a></p></body></html>",
         title = reason(status)
     )
-}
-
-/// Sample data of page kind `name`, with one of everything, for test renders.
-pub fn sample(name: &str) -> Value {
-    let photo = json!({
-        "name": "20240101-120000-000.jpg", "url": "/pic/20240101-120000-000.jpg",
-        "page_url": "/photos/20240101-120000-000.jpg", "thumb_url": "/thumbs/20240101-120000-000.jpg",
-        "delete_url": "/photos/20240101-120000-000.jpg/delete", "bytes": 51234,
-        "modified": "2024-01-01 12:00:00", "modified_unix": 1704110400, "width": 640, "height": 480,
-        "prev": "a.jpg", "next": "b.jpg", "prev_url": "/photos/a.jpg", "next_url": "/photos/b.jpg",
-    });
-    let content = json!({
-        "source": "sample.md", "slug": "sample", "url": "/pages/sample", "title": "Sample",
-        "date": "2024-01-01", "weight": 0, "draft": false, "description": "A sample", "extra": {},
-        "html": "<p>Sample</p>", "has_h1": false,
-    });
-    let live = LiveView::default().data(80);
-    let mut m = Map::new();
-    m.insert(
-        "site".into(),
-        json!({ "title": "pistream", "nav": [{"title": "Home", "url": "/", "active": true}],
-                "problems": ["sample problem"], "version": "0" }),
-    );
-    m.insert(
-        "page".into(),
-        json!({ "kind": name, "title": "Sample", "url": "/", "reload": "theme", "events_since": 0 }),
-    );
-    match name {
-        "home" => {
-            m.insert("content".into(), content);
-            m.insert("live".into(), live);
-        }
-        "live" => {
-            m.insert("live".into(), live);
-        }
-        "page" => {
-            m.insert("content".into(), content);
-        }
-        "gallery" => {
-            m.insert(
-                "gallery".into(),
-                json!({ "photos": [photo], "page": 2, "pages": 3, "total": 50,
-                        "prev_url": "/photos?page=1", "next_url": "/photos?page=3" }),
-            );
-        }
-        "photo" => {
-            m.insert("photo".into(), photo);
-        }
-        _ => {
-            m.insert(
-                "error".into(),
-                json!({ "status": 404, "title": "Not found", "message": "sample" }),
-            );
-        }
-    }
-    Value::Object(m)
 }

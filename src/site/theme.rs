@@ -15,7 +15,8 @@ use handlebars::{
 };
 use serde_json::Value;
 
-use super::{embedded, markdown, paths::is_temp_name, SiteError};
+use super::{embedded, paths::is_temp_name, SiteError};
+use crate::urls;
 
 /// The page templates every theme must have (the layout wraps each of the others).
 pub const PAGE_TEMPLATES: [&str; 7] = [
@@ -155,7 +156,7 @@ impl Theme {
         // Render every page once with sample data: a missing partial or helper is found now,
         // while the previous theme can still serve, not on a visitor's request.
         for name in PAGE_TEMPLATES.iter().filter(|n| **n != "layout") {
-            theme.render(name, super::render::sample(name))?;
+            theme.render(name, super::data::sample(name))?;
         }
         Ok(theme)
     }
@@ -226,8 +227,7 @@ fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<
                 let v = versions.get(path).ok_or_else(|| {
                     RenderErrorReason::Other(format!("no asset `{path}` in the theme's assets/"))
                 })?;
-                let segs: Vec<String> = path.split('/').map(markdown::encode_segment).collect();
-                out.write(&format!("/theme/{}?v={v}", segs.join("/")))?;
+                out.write(&urls::asset(path, v))?;
                 Ok(())
             },
         ),
@@ -245,7 +245,7 @@ fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<
                     .param(0)
                     .and_then(|p| p.value().as_str())
                     .unwrap_or_default();
-                out.write(&markdown::encode_segment(s))?;
+                out.write(&urls::encode_segment(s))?;
                 Ok(())
             },
         ),

@@ -12,6 +12,7 @@ use tide::{Body, Response, StatusCode};
 use super::limits::{ThinLog, ViewerSlot, ViewerSlots};
 use super::{Request, Server};
 use crate::app::PhotoError;
+use crate::urls;
 use crate::video::hub::BOUNDARY;
 use crate::video::stream::{MjpegReader, Source};
 use crate::video::variants::VariantKey;
@@ -161,14 +162,14 @@ async fn take_photo(req: Request) -> tide::Result {
     let app = req.state().clone();
     match app.take_photo().await {
         Ok(saved) => {
-            let url = format!("/photos/{}", crate::gallery::names::encode(&saved.name));
+            let url = urls::photo_page(&saved.name);
             if wants_json {
                 let mut res = Response::new(StatusCode::Created);
                 res.insert_header("Location", url.as_str());
                 res.set_body(Body::from_json(&serde_json::json!({
                     "name": saved.name,
                     "url": url,
-                    "file": format!("/pic/{}", crate::gallery::names::encode(&saved.name)),
+                    "file": urls::photo_file(&saved.name),
                 }))?);
                 Ok(res)
             } else {

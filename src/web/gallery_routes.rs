@@ -106,7 +106,7 @@ async fn delete(req: Request) -> tide::Result {
         }
         (Ok(_), false) => {
             let mut res = Response::new(StatusCode::SeeOther);
-            res.insert_header("Location", "/photos");
+            res.insert_header("Location", crate::urls::gallery().as_str());
             Ok(res)
         }
         (Err(e), true) => {
