@@ -7,6 +7,7 @@
 //! move to another server would keep.
 
 pub mod app;
+pub mod bufread;
 pub mod config;
 pub mod gallery;
 pub mod health;

@@ -86,27 +86,14 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
 mod tests {
     use super::*;
 
-    /// Every file on disk is in the table and every entry is a file on disk with the same bytes.
+    /// Every file on disk (that the theme loader reads) is in the table and every entry is a file
+    /// on disk with the same bytes.
     #[test]
     fn table_matches_the_theme_folder() {
-        fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
-            for e in std::fs::read_dir(dir).unwrap().flatten() {
-                let name = e.file_name().into_string().unwrap();
-                let rel = if prefix.is_empty() {
-                    name
-                } else {
-                    format!("{prefix}/{name}")
-                };
-                if e.file_type().unwrap().is_dir() {
-                    walk(&e.path(), &rel, out);
-                } else {
-                    out.push(rel);
-                }
-            }
-        }
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
-        let mut on_disk = Vec::new();
-        walk(&root, "", &mut on_disk);
+        let mut on_disk: Vec<String> = crate::site::paths::walk_files(&root)
+            .map(|f| f.expect("theme folder readable"))
+            .collect();
         on_disk.sort();
         let mut table: Vec<String> = DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
         table.sort();

@@ -22,6 +22,8 @@ use async_io::Timer;
 use event_listener::{Event, EventListener, Listener};
 use futures_lite::{AsyncBufRead, AsyncRead, Stream};
 
+use crate::bufread::poll_read_from_buf;
+
 /// How often an idle SSE connection gets a comment line.
 pub const KEEPALIVE: Duration = Duration::from_secs(15);
 /// How many recent events the bus remembers for subscribers that are between two reads.
@@ -230,21 +232,11 @@ impl AsyncBufRead for SseStream {
 
 impl AsyncRead for SseStream {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let n = match self.as_mut().poll_fill_buf(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Ready(Ok(avail)) => {
-                let n = avail.len().min(out.len());
-                out[..n].copy_from_slice(&avail[..n]);
-                n
-            }
-        };
-        self.consume(n);
-        Poll::Ready(Ok(n))
+        poll_read_from_buf(self, cx, out)
     }
 }
 

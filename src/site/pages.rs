@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::frontmatter::{self, FrontMatter};
 use super::markdown;
-use super::paths::is_temp_name;
+use super::paths;
 
 /// One rendered page.
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +120,13 @@ impl Pages {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         if content.is_dir() {
-            walk(content, "", &mut files, &mut problems);
+            for rel in paths::walk_files(content) {
+                match rel {
+                    Ok(rel) if rel.to_ascii_lowercase().ends_with(".md") => files.push(rel),
+                    Ok(_) => {}
+                    Err(e) => problems.push(format!("{}: {}", e.path.display(), e.source)),
+                }
+            }
         }
         files.sort();
         let mut by_slug: BTreeMap<String, Arc<Page>> = BTreeMap::new();
@@ -231,39 +237,6 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
-}
-
-/// Collects `.md` files under `dir` (relative names, `/` separated). Hidden and temp entries are
-/// skipped; symlinked folders are not followed, so a link loop cannot hang the rebuild.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>, problems: &mut Vec<String>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            problems.push(format!("{}: {e}", dir.display()));
-            return;
-        }
-    };
-    for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        if is_temp_name(&name) {
-            continue;
-        }
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            walk(&entry.path(), &rel, out, problems);
-        } else if name.to_ascii_lowercase().ends_with(".md") {
-            out.push(rel);
-        }
-    }
 }
 
 #[cfg(test)]

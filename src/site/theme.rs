@@ -15,7 +15,7 @@ use handlebars::{
 };
 use serde_json::Value;
 
-use super::{embedded, paths::is_temp_name, SiteError};
+use super::{embedded, paths, SiteError};
 use crate::urls;
 
 /// The page templates every theme must have (the layout wraps each of the others).
@@ -59,9 +59,11 @@ fn files(dir: Option<&Path>) -> Result<BTreeMap<String, (Vec<u8>, String)>, Site
         })
         .collect();
     if let Some(dir) = dir {
-        let mut found = Vec::new();
-        collect(dir, "", &mut found)?;
-        for rel in found {
+        for rel in paths::walk_files(dir) {
+            let rel = rel.map_err(|e| SiteError::Io {
+                path: e.path,
+                source: e.source,
+            })?;
             let path = dir.join(&rel);
             let bytes = std::fs::read(&path).map_err(|source| SiteError::Io {
                 path: path.clone(),
@@ -71,32 +73,6 @@ fn files(dir: Option<&Path>) -> Result<BTreeMap<String, (Vec<u8>, String)>, Site
         }
     }
     Ok(files)
-}
-
-fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), SiteError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| SiteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        if is_temp_name(&name) {
-            continue;
-        }
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => collect(&entry.path(), &rel, out)?,
-            Ok(_) => out.push(rel),
-            Err(_) => {}
-        }
-    }
-    Ok(())
 }
 
 impl Theme {

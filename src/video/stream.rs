@@ -17,6 +17,7 @@ use async_io::Timer;
 use event_listener::EventListener;
 use futures_lite::{AsyncBufRead, AsyncRead, Future};
 
+use crate::bufread::poll_read_from_buf;
 use crate::video::capture::{CaptureService, Demand};
 use crate::video::hub::{EncodedFrame, FrameHub, STREAM_PREAMBLE};
 use crate::video::variants::{Variant, VariantKey, Variants};
@@ -129,19 +130,11 @@ impl MjpegReader {
 
 impl AsyncRead for MjpegReader {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let chunk = match self.as_mut().poll_fill_buf(cx) {
-            Poll::Ready(Ok(chunk)) => chunk,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
-        };
-        let n = chunk.len().min(buf.len());
-        buf[..n].copy_from_slice(&chunk[..n]);
-        self.consume(n);
-        Poll::Ready(Ok(n))
+        poll_read_from_buf(self, cx, buf)
     }
 }
 

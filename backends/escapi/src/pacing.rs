@@ -1,10 +1,9 @@
-//! Frame pacing for a polled camera. escapi has no frame clock of its own: each `capture()` asks for
+//! Frame rate for a polled camera. escapi has no frame clock of its own: each `capture()` asks for
 //! the next frame, then polls for it, sleeping `1000 / desired_fps` milliseconds between polls — so a
 //! desired fps of 0 would divide by zero, and one above 1000 would poll without sleeping. We ask at our
-//! own deadlines (due one interval after the previous *due time*, so small delays do not drift; after a
-//! stall longer than an interval the schedule restarts instead of bursting).
+//! own deadlines, [`interval`] apart, scheduled by the shared [`pistream_camera::pacing::Pacer`].
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The highest rate passed to escapi: above 1000, its poll sleep `1000 / fps` ms would be 0.
 pub const MAX_ESCAPI_FPS: u64 = 1000;
@@ -28,37 +27,6 @@ pub fn interval(fps: f64) -> Duration {
     }
 }
 
-/// When the next capture is due.
-#[derive(Debug)]
-pub struct Pacer {
-    interval: Duration,
-    last_due: Option<Instant>,
-}
-
-impl Pacer {
-    pub fn new(fps: f64) -> Pacer {
-        Pacer {
-            interval: interval(fps),
-            last_due: None,
-        }
-    }
-
-    /// The instant the next capture is due (the first at once).
-    pub fn next_due(&mut self, now: Instant) -> Instant {
-        let due = match self.last_due {
-            None => now,
-            Some(last) => last + self.interval,
-        };
-        let due = if now.saturating_duration_since(due) > self.interval {
-            now
-        } else {
-            due
-        };
-        self.last_due = Some(due);
-        due
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,22 +47,5 @@ mod tests {
         assert_eq!(interval(4.0), Duration::from_millis(250));
         assert_eq!(interval(0.0), Duration::from_secs(1));
         assert_eq!(interval(1e9), Duration::from_millis(1));
-    }
-
-    #[test]
-    fn deadlines_keep_schedule_and_resync_after_a_stall() {
-        let t0 = Instant::now();
-        let mut p = Pacer::new(10.0);
-        let gap = Duration::from_millis(100);
-        assert_eq!(p.next_due(t0), t0);
-        assert_eq!(p.next_due(t0 + gap / 2), t0 + gap);
-        assert_eq!(
-            p.next_due(t0 + gap + gap / 3),
-            t0 + 2 * gap,
-            "a little late: no drift"
-        );
-        let woke = t0 + 20 * gap;
-        assert_eq!(p.next_due(woke), woke, "a long stall: restart, no burst");
-        assert_eq!(p.next_due(woke), woke + gap);
     }
 }

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use pistream_camera::{CameraError, Frame, PixelFormat};
 
-use crate::pacing::Pacer;
+use pistream_camera::pacing::Pacer;
+
+use crate::pacing::interval;
 
 /// A camera that hands over one BGRA frame when asked.
 pub trait Grabber {
@@ -161,11 +163,11 @@ impl Drop for Worker {
 }
 
 fn run<G: Grabber>(mut opened: Opened<G>, fps: f64, shared: &Shared) {
-    let mut pacer = Pacer::new(fps);
+    let (mut pacer, gap) = (Pacer::default(), interval(fps));
     let (w, h) = (opened.width, opened.height);
     let need = PixelFormat::Bgra.frame_len(w, h);
     loop {
-        let due = pacer.next_due(Instant::now());
+        let due = pacer.next_due(Instant::now(), gap);
         let (slot, stopped) = shared.wait_until(shared.slot.lock(), due, |s| s.stop);
         drop(slot);
         if stopped {

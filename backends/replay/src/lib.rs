@@ -4,10 +4,9 @@
 //! cost almost nothing: everything is read into memory once at open, and a frame is handed out by
 //! cloning an `Arc`, never the bytes.
 //!
-//! Pacing is by deadline (see `pacer.rs`) at the configured fps, or for recordings with `X-Timestamp`
+//! Pacing is by deadline ([`pistream_camera::pacing`]) at the configured fps, or for recordings with `X-Timestamp`
 //! headers at the recorded intervals when asked ([`Timing::Recorded`]).
 
-mod pacer;
 mod recording;
 mod source;
 
@@ -18,8 +17,8 @@ use pistream_camera::{
     async_trait, Camera, CameraConfig, CameraError, Frame, PixelFormat, StreamInfo,
 };
 
-use crate::pacer::Pacer;
 use crate::source::ReplayFrame;
+use pistream_camera::pacing::Pacer;
 
 /// Recorded gaps longer than this are treated as a pause in the recording, not replayed.
 const MAX_RECORDED_GAP: Duration = Duration::from_secs(10);
@@ -145,7 +144,7 @@ impl Camera for ReplayCamera {
         let playing = self.playing.as_mut().ok_or(CameraError::NotOpen)?;
         let i = playing.next;
         let gap = playing.gap_before(i, timing);
-        let due = playing.pacer.schedule(Instant::now(), gap);
+        let due = playing.pacer.next_due(Instant::now(), gap);
         let wait = due.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             async_std::task::sleep(wait).await;
