@@ -251,6 +251,20 @@ fn live_page_shows_a_moving_picture() {
     b.run("document.querySelector('[data-action=reset]').click();");
     let src = b.run("return document.getElementById('stream').getAttribute('src');");
     assert_eq!(src, "/stream", "{src}");
+    // A frame rate for a poor network: the same stream, capped for this viewer, still moving.
+    b.run(
+        "var s = document.querySelector('[data-control=fps]'); s.value = '5'; \
+         s.dispatchEvent(new Event('change'));",
+    );
+    let src = b.run("return document.getElementById('stream').getAttribute('src');");
+    assert_eq!(src, "/stream?fps=5", "{src}");
+    let loaded = b.wait_for(
+        "document.getElementById('stream').naturalWidth === 320",
+        Duration::from_secs(15),
+    );
+    assert_eq!(loaded, true, "the capped stream decodes");
+    let shown = b.run("return document.querySelector('[data-stat=view]').textContent;");
+    assert!(shown.as_str().unwrap_or("").contains("5 fps"), "{shown}");
 }
 
 #[test]

@@ -349,3 +349,61 @@ fn ffmpeg_decodes_thirty_frames() {
         "no decode error:\n{log}"
     );
 }
+
+/// Reads parts from `c` for `window`; how many arrived.
+fn parts_within(c: &mut MjpegClient, window: Duration) -> usize {
+    let end = std::time::Instant::now() + window;
+    let mut n = 0;
+    while std::time::Instant::now() < end {
+        c.next_part().unwrap();
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn a_viewer_capped_by_fps_gets_at_most_that_rate_from_the_shared_hubs() {
+    // A small picture, so that even a debug build on a busy machine captures well above the caps.
+    let server = start(|c| {
+        c.fps = 30.0;
+        (c.width, c.height) = (160, 120);
+    });
+    let mut full = MjpegClient::open(server.addr, "/stream", false);
+    let mut capped = MjpegClient::open(server.addr, "/stream?fps=1", false);
+    let mut variant = MjpegClient::open(server.addr, "/stream?width=80", false);
+    let mut capped_variant = MjpegClient::open(server.addr, "/stream?width=80&fps=2", false);
+    for c in [&mut full, &mut capped, &mut variant, &mut capped_variant] {
+        c.next_part().unwrap(); // all running
+    }
+    // Full-rate readers run on their own threads, so that the capped ones are counted alone.
+    let full_t = std::thread::spawn(move || parts_within(&mut full, Duration::from_secs(4)));
+    let variant_t = std::thread::spawn(move || parts_within(&mut variant, Duration::from_secs(4)));
+    let window = Duration::from_secs(3);
+    let captured = || server.state()["frames_captured"].as_u64().unwrap();
+    let before = captured();
+    let capped_v_t = std::thread::spawn(move || {
+        let n = parts_within(&mut capped_variant, window);
+        (n, decode(&capped_variant.next_part().unwrap().jpeg))
+    });
+    let n_capped = parts_within(&mut capped, window);
+    let (n_capped_v, size) = capped_v_t.join().unwrap();
+    let during = captured() - before;
+    let (n_full, n_variant) = (full_t.join().unwrap(), variant_t.join().unwrap());
+    let counts = format!(
+        "captured {during}, full {n_full}, variant {n_variant}, capped {n_capped}, capped variant {n_capped_v}"
+    );
+    eprintln!("{counts}");
+    // At most N frames a second, plus one for the window's edge and one already on its way.
+    assert!(n_capped <= 3 + 2, "fps=1: {counts}");
+    assert!(n_capped_v <= 2 * 3 + 2, "fps=2 variant: {counts}");
+    assert!(
+        n_capped >= 1 && n_capped_v >= 1,
+        "capped viewers still stream: {counts}"
+    );
+    assert_eq!(size, (80, 60));
+    // The capped variant viewer shares the variant's one encoder; nothing is encoded for a cap.
+    assert_eq!(server.state()["variant_encoders"], 1);
+    let r = request(server.addr, "GET", "/stream?fps=0", &[], b"");
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("`fps`"));
+}

@@ -5,6 +5,11 @@
 //! skipped. With no new frame for [`RESEND_AFTER`], it sends the last one again: that keeps proxies
 //! from timing out and finds viewers who left while the camera stalled. It starts the camera lazily,
 //! on the first read, so a `HEAD` request (whose body is never read) costs nothing.
+//!
+//! A viewer may ask for at most N frames a second (`/stream?fps=N`, for poor networks): the reader
+//! then takes a frame only when the viewer's next slot is due, sleeping on a timer in between (no
+//! wake-up per published frame), and sends the newest frame at that moment. Frames in between are
+//! skipped, never queued, and nothing is encoded for it: it reads the same hub as everyone else.
 
 use std::io;
 use std::pin::Pin;
@@ -56,11 +61,45 @@ pub struct MjpegReader {
     /// Fires at most about once a second; re-armed lazily so that a busy stream does not touch the
     /// reactor's timer wheel for every frame.
     resend: Timer,
+    /// `?fps=N`: the viewer's frame rate cap.
+    pace: Option<Pacer>,
     ended: bool,
 }
 
+/// Slots for a viewer that wants at most one frame per `interval`.
+struct Pacer {
+    interval: Duration,
+    /// When the next frame may start; `None` before the first.
+    due: Option<Instant>,
+    timer: Timer,
+    /// What `timer` is set to, so a wake-up before it does not re-arm it.
+    armed: Option<Instant>,
+}
+
+impl Pacer {
+    /// Books the slot of a frame started `now`. The next slot is one interval after this one's due
+    /// time (so a frame that waits a little for the camera does not push every later slot back),
+    /// or after `now` when the viewer fell a whole interval behind: any window of `w` seconds
+    /// holds at most `w / interval + 1` frames.
+    fn sent(&mut self, now: Instant) {
+        let due = self.due.unwrap_or(now);
+        let next = due + self.interval;
+        self.due = Some(if now < next {
+            next
+        } else {
+            now + self.interval
+        });
+    }
+}
+
 impl MjpegReader {
+    /// A reader that sends every frame it can.
     pub fn new(capture: Arc<CaptureService>, source: Source) -> MjpegReader {
+        MjpegReader::with_fps(capture, source, None)
+    }
+
+    /// A reader that sends at most `fps` frames a second (`None`: no cap; `Some(0)` counts as 1).
+    pub fn with_fps(capture: Arc<CaptureService>, source: Source, fps: Option<u32>) -> MjpegReader {
         MjpegReader {
             capture,
             source,
@@ -72,6 +111,12 @@ impl MjpegReader {
             listener: None,
             last_start: Instant::now(),
             resend: Timer::never(),
+            pace: fps.map(|n| Pacer {
+                interval: Duration::from_secs(1) / n.max(1),
+                due: None,
+                timer: Timer::never(),
+                armed: None,
+            }),
             ended: false,
         }
     }
@@ -125,6 +170,25 @@ impl MjpegReader {
         self.current = Some(frame);
         self.pos = 0;
         self.last_start = Instant::now();
+        if let Some(pace) = &mut self.pace {
+            pace.sent(self.last_start);
+        }
+    }
+
+    /// With a frame-rate cap whose next slot is not due yet: arms the pace timer and says whether
+    /// it is still pending (`true`: wait; the timer wakes this task when the slot comes).
+    fn waiting_for_slot(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(pace) = &mut self.pace else {
+            return false;
+        };
+        let Some(due) = pace.due.filter(|d| Instant::now() < *d) else {
+            return false;
+        };
+        if pace.armed != Some(due) {
+            pace.timer.set_at(due);
+            pace.armed = Some(due);
+        }
+        Pin::new(&mut pace.timer).poll(cx).is_pending()
     }
 }
 
@@ -157,6 +221,11 @@ impl AsyncBufRead for MjpegReader {
                 }
                 Some(false) => this.current = None,
                 None => {}
+            }
+            if this.waiting_for_slot(cx) {
+                // No frame-rate slot yet: no need to hear about frames published meanwhile.
+                this.listener = None;
+                return Poll::Pending;
             }
             match this.take_newer() {
                 Err(()) => {
@@ -220,5 +289,74 @@ impl ViewerCount {
 impl Drop for ViewerCount {
     fn drop(&mut self) {
         self.0.stats.viewers.fetch_sub(1, Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays a camera's frame times through a pacer: the times at which frames were sent.
+    fn paced(interval_ms: u64, frame_times_ms: impl Iterator<Item = u64>) -> Vec<u64> {
+        let t0 = Instant::now();
+        let mut pace = Pacer {
+            interval: Duration::from_millis(interval_ms),
+            due: None,
+            timer: Timer::never(),
+            armed: None,
+        };
+        let mut sent = Vec::new();
+        for t in frame_times_ms {
+            let now = t0 + Duration::from_millis(t);
+            if pace.due.is_none_or(|d| now >= d) {
+                pace.sent(now);
+                sent.push(t);
+            }
+        }
+        sent
+    }
+
+    fn most_in_any_window(sent: &[u64], window_ms: u64) -> usize {
+        (0..sent.len())
+            .map(|i| {
+                sent[i..]
+                    .iter()
+                    .take_while(|&&t| t < sent[i] + window_ms)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_capped_viewer_gets_at_most_its_rate_in_any_window() {
+        // 30 fps camera, 5 fps viewer, 10 s: 50 frames, never 6 within one second.
+        let sent = paced(200, (0..300).map(|i| i * 100 / 3));
+        assert!((49..=51).contains(&sent.len()), "{}", sent.len());
+        assert_eq!(most_in_any_window(&sent, 1000), 5);
+        // Jittery frames (every 45 or 25 ms): still at most 5 in any second.
+        let jitter = (0..400u64).scan(0, |t, i| {
+            *t += if i % 2 == 0 { 45 } else { 25 };
+            Some(*t)
+        });
+        assert!(most_in_any_window(&paced(200, jitter), 1000) <= 6);
+    }
+
+    #[test]
+    fn a_stall_does_not_buy_a_burst() {
+        // Frames stop for 2 s, then resume at 30 fps: the viewer gets one frame, then its rate.
+        let times = (0..30)
+            .map(|i| i * 33)
+            .chain((0..60).map(|i| 3000 + i * 33));
+        let sent = paced(200, times);
+        let after: Vec<u64> = sent.iter().copied().filter(|&t| t >= 3000).collect();
+        assert!(after.windows(2).all(|w| w[1] - w[0] >= 198), "{after:?}");
+    }
+
+    #[test]
+    fn a_camera_slower_than_the_cap_is_not_slowed_further() {
+        // 4 fps camera, 10 fps cap: every frame goes out.
+        let sent = paced(100, (0..40).map(|i| i * 250));
+        assert_eq!(sent.len(), 40);
     }
 }

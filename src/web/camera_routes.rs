@@ -30,13 +30,18 @@ pub fn register(server: &mut Server, viewers: Arc<ViewerSlots>) {
     server.at("/api/state").get(state);
 }
 
-/// `?width=W&quality=Q&scale=P` of a stream request: which variant, if any.
+/// `?width=W&quality=Q&scale=P&fps=N` of a stream request: which variant, if any, and the
+/// viewer's frame-rate cap.
 #[derive(serde::Deserialize, Default)]
 struct StreamQuery {
     width: Option<String>,
     quality: Option<String>,
     scale: Option<String>,
+    fps: Option<String>,
 }
+
+/// The highest `?fps=N` accepted (above any camera's rate it would cap nothing).
+const MAX_FPS: u32 = 120;
 
 static FULL_LOG: ThinLog = ThinLog::new();
 
@@ -52,6 +57,10 @@ async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
         Ok(Some(key)) => Source::Variant(app.variants.clone(), key),
         Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
     };
+    let fps = match whole_number("fps", &query.fps, 1, MAX_FPS) {
+        Ok(fps) => fps,
+        Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
+    };
     let Some(slot) = viewers.take() else {
         FULL_LOG.info(|| format!("503 to {:?}: --max-viewers reached", req.peer_addr()));
         let mut res = text(
@@ -62,7 +71,7 @@ async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
         return Ok(res);
     };
     let reader = SlotReader {
-        reader: MjpegReader::new(app.capture.clone(), source),
+        reader: MjpegReader::with_fps(app.capture.clone(), source, fps),
         _slot: slot,
     };
     let mut res = Response::new(StatusCode::Ok);
@@ -110,21 +119,9 @@ fn variant_of(
     source_width: u32,
     default_quality: u8,
 ) -> Result<Option<VariantKey>, String> {
-    let number =
-        |name: &str, v: &Option<String>, min: u32, max: u32| -> Result<Option<u32>, String> {
-            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(s) => match s.parse::<u32>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                    _ => Err(format!(
-                        "`{name}` must be a whole number from {min} to {max}, not `{s}`\n"
-                    )),
-                },
-            }
-        };
-    let quality = number("quality", &q.quality, 1, 100)?.map_or(default_quality, |q| q as u8);
-    let width = number("width", &q.width, 16, 7680)?;
-    let scale = number("scale", &q.scale, 5, 400)?;
+    let quality = whole_number("quality", &q.quality, 1, 100)?.map_or(default_quality, |q| q as u8);
+    let width = whole_number("width", &q.width, 16, 7680)?;
+    let scale = whole_number("scale", &q.scale, 5, 400)?;
     let width = match (width, scale) {
         (Some(w), _) => Some(w),
         (None, Some(p)) => Some((source_width * p / 100).max(16)),
@@ -136,6 +133,19 @@ fn variant_of(
         return Ok(None);
     }
     Ok(Some(VariantKey { width, quality }))
+}
+
+/// Query value `name` as a whole number within `min..=max`; `None` when absent or empty.
+fn whole_number(name: &str, v: &Option<String>, min: u32, max: u32) -> Result<Option<u32>, String> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(format!(
+                "`{name}` must be a whole number from {min} to {max}, not `{s}`\n"
+            )),
+        },
+    }
 }
 
 async fn snapshot(req: Request) -> tide::Result {
@@ -242,6 +252,7 @@ mod tests {
             width: width.map(Into::into),
             quality: quality.map(Into::into),
             scale: scale.map(Into::into),
+            fps: None,
         }
     }
 
@@ -273,5 +284,11 @@ mod tests {
         assert!(e.contains("quality"), "{e}");
         let e = variant_of(&q(Some("abc"), None, None), 640, 80).unwrap_err();
         assert!(e.contains("width"), "{e}");
+        let fps = |v: &str| whole_number("fps", &Some(v.into()), 1, MAX_FPS);
+        assert_eq!(fps("5"), Ok(Some(5)));
+        assert_eq!(fps(" "), Ok(None));
+        for bad in ["0", "121", "2.5", "-1", "many"] {
+            assert!(fps(bad).unwrap_err().contains("`fps`"), "{bad}");
+        }
     }
 }

@@ -12,6 +12,7 @@
 use jpeg_encoder::{ColorType, ImageBuffer, JpegColorType, SamplingFactor};
 use pistream_camera::{Frame, PixelFormat};
 
+use super::decode::{Decoded, Layout};
 use super::{check_quality, pixels, EncodeError, Encoder, Raw};
 
 /// Chroma subsampling of the JPEGs a [`FastEncoder`] writes.
@@ -94,11 +95,7 @@ impl FastEncoder {
         quality: u8,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
-        let mut enc = jpeg_encoder::Encoder::new(&mut *out, quality);
-        enc.set_sampling_factor(match self.sampling {
-            Sampling::S420 => SamplingFactor::F_2_2,
-            Sampling::S422 => SamplingFactor::F_2_1,
-        });
+        let enc = self.encoder(out, quality);
         let (data, width, height) = (raw.data, raw.width, raw.height);
         let result = match raw.format {
             PixelFormat::Yuyv => enc.encode_image(YuyvImage {
@@ -111,6 +108,41 @@ impl FastEncoder {
             PixelFormat::Jpeg => return Err(EncodeError::Unsupported("re-encoding a JPEG".into())),
         };
         result.map_err(|e| EncodeError::Encode(e.to_string()))
+    }
+
+    /// Encodes a decoded JPEG picture as it is laid out (YCbCr needs no colour conversion).
+    pub(crate) fn encode_decoded(
+        &self,
+        pic: &Decoded,
+        quality: u8,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        let (Ok(width), Ok(height)) = (u16::try_from(pic.width), u16::try_from(pic.height)) else {
+            return Err(EncodeError::Unsupported(
+                "a decoded picture over 65535".into(),
+            ));
+        };
+        let color = match pic.layout {
+            Layout::Ycbcr => ColorType::Ycbcr,
+            Layout::Rgb => ColorType::Rgb,
+            Layout::Grey => ColorType::Luma,
+        };
+        self.encoder(out, quality)
+            .encode(&pic.data, width, height, color)
+            .map_err(|e| EncodeError::Encode(e.to_string()))
+    }
+
+    fn encoder<'a>(
+        &self,
+        out: &'a mut Vec<u8>,
+        quality: u8,
+    ) -> jpeg_encoder::Encoder<&'a mut Vec<u8>> {
+        let mut enc = jpeg_encoder::Encoder::new(out, quality);
+        enc.set_sampling_factor(match self.sampling {
+            Sampling::S420 => SamplingFactor::F_2_2,
+            Sampling::S422 => SamplingFactor::F_2_1,
+        });
+        enc
     }
 }
 

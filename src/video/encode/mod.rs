@@ -4,6 +4,8 @@
 //!
 //! A camera that sends JPEG (MJPEG) is never re-encoded: [`to_jpeg`] hands its bytes on as they are.
 
+pub mod area;
+pub mod decode;
 pub mod fast;
 pub mod image_enc;
 pub mod pixels;

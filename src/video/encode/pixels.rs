@@ -52,6 +52,14 @@ pub fn yuyv_row_to_ycbcr(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8])
     }
 }
 
+/// One row of interleaved YCbCr (3 bytes a pixel, as a JPEG decoder gives it) to Y, Cb, Cr rows.
+pub fn ycbcr24_row_to_planes(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8]) {
+    let px = src.chunks_exact(3).zip(y).zip(cb).zip(cr);
+    for (((s, y), cb), cr) in px {
+        (*y, *cb, *cr) = (s[0], s[1], s[2]);
+    }
+}
+
 /// One row of packed pixels, `bpp` bytes each with red, green, blue at `ri`, `gi`, `bi`, to YCbCr rows.
 #[inline]
 fn packed_row_to_ycbcr<const BPP: usize, const RI: usize, const GI: usize, const BI: usize>(
@@ -173,6 +181,13 @@ mod tests {
         let mut back = [0u8; 8];
         ycbcr_row_to_yuyv(&y, &cb, &cr, &mut back);
         assert_eq!(back, src);
+    }
+
+    #[test]
+    fn interleaved_ycbcr_splits_into_planes() {
+        let (mut y, mut cb, mut cr) = ([0u8; 2], [0u8; 2], [0u8; 2]);
+        ycbcr24_row_to_planes(&[1, 2, 3, 4, 5, 6], &mut y, &mut cb, &mut cr);
+        assert_eq!((y, cb, cr), ([1, 4], [2, 5], [3, 6]));
     }
 
     #[test]

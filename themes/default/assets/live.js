@@ -1,6 +1,8 @@
 // The live picture's controls. Size and quality are per viewer: each button changes the <img>
 // source to /stream?scale=P&quality=Q, which the server encodes once for everyone watching that
 // variant. Without JavaScript the same buttons are plain links to /live?scale=P&quality=Q.
+// The frame rate choice (/stream?fps=N, for poor networks) caps what this viewer is sent; it costs
+// the server no encoding, so it needs JavaScript only to be offered (the select is hidden without).
 (function () {
   'use strict';
   var fig = document.getElementById('live');
@@ -9,6 +11,17 @@
   var q0 = +fig.getAttribute('data-default-quality') || 80;
   var scale = +fig.getAttribute('data-scale') || 100;
   var quality = +fig.getAttribute('data-quality') || q0;
+  var fpsMatch = /[?&]fps=(\d+)/.exec(location.search);
+  var fps = fpsMatch ? +fpsMatch[1] : 0;
+  var fpsSelect = document.querySelector('[data-control="fps"]');
+  if (fpsSelect) {
+    fpsSelect.value = fps ? String(fps) : '';
+    fpsSelect.parentNode.hidden = false;
+    fpsSelect.addEventListener('change', function () {
+      fps = +fpsSelect.value || 0;
+      apply();
+    });
+  }
 
   var fullWidth = 0;
   img.addEventListener('load', function () {
@@ -23,12 +36,13 @@
     var q = [];
     if (scale !== 100) q.push('scale=' + scale);
     if (quality !== q0) q.push('quality=' + quality);
+    if (fps) q.push('fps=' + fps);
     var query = q.length ? '?' + q.join('&') : '';
     img.src = '/stream' + query;
     // The server never upscales: past 100% the camera's own frames are shown larger.
     img.style.width = scale > 100 && fullWidth ? Math.round(fullWidth * scale / 100) + 'px' : '';
     if (location.pathname === '/live') history.replaceState(null, '', '/live' + query);
-    setText('view', scale + '% · quality ' + quality);
+    setText('view', scale + '% · quality ' + quality + (fps ? ' · ' + fps + ' fps' : ''));
   }
 
   var actions = {
@@ -36,7 +50,10 @@
     enlarge: function () { scale = clamp(scale * 1.2, 10, 200); },
     lower: function () { quality = clamp(quality * 0.8, 5, 100); },
     raise: function () { quality = clamp(quality * 2, 5, 100); },
-    reset: function () { scale = 100; quality = q0; }
+    reset: function () {
+      scale = 100; quality = q0; fps = 0;
+      if (fpsSelect) fpsSelect.value = '';
+    }
   };
 
   Array.prototype.forEach.call(document.querySelectorAll('[data-action]'), function (el) {
