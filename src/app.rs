@@ -122,7 +122,7 @@ impl App {
             other => other,
         }
         .map_err(io::Error::other)?;
-        let variants = Variants::new(capture.clone());
+        let variants = Variants::new(capture.clone(), config.max_variants);
         Ok(Arc::new(App {
             metrics: Metrics::new(capture.clone(), variants.clone()),
             variants,

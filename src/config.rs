@@ -186,7 +186,13 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_STALL_TIMEOUT", default_value_t = 20.0, value_parser = parse_positive_seconds)]
     pub stall_timeout: f64,
 
-    // --- robust: supervision
+    // --- robust: supervision and the variant cap
+    /// Most stream variants (`/stream?width=&quality=`) encoded at once; past it a viewer gets the
+    /// nearest live variant. Each costs an encoder thread (a 320-wide variant of 640x480: ~45% of
+    /// a core).
+    #[arg(long, env = "PISTREAM_MAX_VARIANTS", default_value_t = 4)]
+    pub max_variants: usize,
+
     /// Seconds one camera call may block before the camera counts as hung and is reopened.
     #[arg(long, env = "PISTREAM_HANG_TIMEOUT", allow_negative_numbers = true, default_value_t = 20.0, value_parser = parse_seconds)]
     pub hang_timeout: f64,

@@ -144,6 +144,36 @@ impl Default for Backoff {
     }
 }
 
+/// Starts the threads of one stage. A spawn can fail (the system is out of threads or memory, a
+/// cgroup's `pids.max`): callers turn that into a 503 for the one request that asked, never a panic.
+/// Tests make spawns fail on purpose with [`Spawner::inject_failure`].
+#[derive(Debug, Default)]
+pub struct Spawner {
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl Spawner {
+    /// Runs `f` on a new thread called `name`.
+    pub fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "Resource temporarily unavailable (injected)",
+            ));
+        }
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(f)
+            .map(drop)
+    }
+
+    /// From now on every spawn fails (`true`) or works again (`false`): for tests of the 503 path.
+    #[doc(hidden)]
+    pub fn inject_failure(&self, on: bool) {
+        self.fail.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,12 +236,12 @@ fn live_page_shows_a_moving_picture() {
     );
     assert_eq!(viewers, true, "viewer count shown");
 
-    // Shrink asks the server for an 80% variant: the picture decodes at 256 pixels wide.
+    // Shrink asks the server for an 80% variant: 256 pixels snap down the ladder to 160.
     b.run("document.querySelector('[data-action=shrink]').click();");
     let src = b.run("return document.getElementById('stream').getAttribute('src');");
     assert_eq!(src, "/stream?scale=80", "{src}");
     let shrunk = b.wait_for(
-        "document.getElementById('stream').naturalWidth === 256",
+        "document.getElementById('stream').naturalWidth === 160",
         Duration::from_secs(15),
     );
     assert_eq!(shrunk, true, "the shrunk variant decodes");

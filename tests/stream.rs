@@ -370,8 +370,8 @@ fn a_viewer_capped_by_fps_gets_at_most_that_rate_from_the_shared_hubs() {
     });
     let mut full = MjpegClient::open(server.addr, "/stream", false);
     let mut capped = MjpegClient::open(server.addr, "/stream?fps=1", false);
-    let mut variant = MjpegClient::open(server.addr, "/stream?width=80", false);
-    let mut capped_variant = MjpegClient::open(server.addr, "/stream?width=80&fps=2", false);
+    let mut variant = MjpegClient::open(server.addr, "/stream?quality=40", false);
+    let mut capped_variant = MjpegClient::open(server.addr, "/stream?quality=40&fps=2", false);
     for c in [&mut full, &mut capped, &mut variant, &mut capped_variant] {
         c.next_part().unwrap(); // all running
     }
@@ -400,7 +400,7 @@ fn a_viewer_capped_by_fps_gets_at_most_that_rate_from_the_shared_hubs() {
         n_capped >= 1 && n_capped_v >= 1,
         "capped viewers still stream: {counts}"
     );
-    assert_eq!(size, (80, 60));
+    assert_eq!(size, (160, 120));
     // The capped variant viewer shares the variant's one encoder; nothing is encoded for a cap.
     assert_eq!(server.state()["variant_encoders"], 1);
     let r = request(server.addr, "GET", "/stream?fps=0", &[], b"");

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame, StreamInfo};
 
-use crate::supervise::Backoff;
+use crate::supervise::{Backoff, Spawner};
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
 use crate::video::vitals::CaptureVitals;
@@ -97,6 +97,8 @@ pub struct CaptureService {
     after_open: Mutex<Option<OpenHook>>,
     /// The controls handle of the camera the factory made last (a remade camera has its own).
     controls: Mutex<Option<Arc<dyn CameraControls>>>,
+    /// Starts the capture thread (tests make it fail).
+    pub threads: Spawner,
     pub stats: CaptureStats,
 }
 
@@ -148,6 +150,7 @@ impl CaptureService {
             }),
             demand_changed: Condvar::new(),
             after_open: Mutex::new(None),
+            threads: Spawner::default(),
             stats,
         }))
     }
@@ -174,26 +177,36 @@ impl CaptureService {
         *self.after_open.lock() = Some(hook);
     }
 
-    /// Asks for frames: starts the capture thread if it is not running.
+    /// Asks for frames: starts the capture thread if it is not running. When that thread cannot be
+    /// started no frames come for this demand (a reader times out with a reason); the next demand
+    /// tries again. Request handlers use [`Self::try_demand`] to answer 503 instead.
     pub fn demand(self: &Arc<Self>) -> Demand {
+        self.try_demand().unwrap_or_else(|e| {
+            log::error!("{e}");
+            let mut st = self.demand.lock();
+            st.users += 1;
+            Demand {
+                service: self.clone(),
+            }
+        })
+    }
+
+    /// Asks for frames; fails when the capture thread is needed and cannot be started (out of
+    /// threads): the caller fails its one request with 503.
+    pub fn try_demand(self: &Arc<Self>) -> Result<Demand, Unavailable> {
         let mut st = self.demand.lock();
-        st.users += 1;
         if !st.running && !st.shutting_down {
             let me = self.clone();
-            match std::thread::Builder::new()
-                .name("capture".into())
-                .spawn(move || me.run())
-            {
-                Ok(_) => st.running = true,
-                // Out of threads: no frames for this request (it times out with a reason); the
-                // next demand tries again.
-                Err(e) => log::error!("cannot start the capture thread: {e}"),
-            }
+            self.threads
+                .spawn("capture", move || me.run())
+                .map_err(|e| Unavailable(format!("cannot start the capture thread: {e}")))?;
+            st.running = true;
         }
+        st.users += 1;
         self.demand_changed.notify_all();
-        Demand {
+        Ok(Demand {
             service: self.clone(),
-        }
+        })
     }
 
     /// Whether the capture thread is running (the camera open or being retried).
@@ -208,7 +221,7 @@ impl CaptureService {
         timeout: Duration,
     ) -> Result<Arc<EncodedFrame>, Unavailable> {
         let asked = SystemTime::now();
-        let _demand = self.demand();
+        let _demand = self.try_demand()?;
         let deadline = Instant::now() + timeout;
         let mut seen = self.hub.latest().map_or(0, |(s, _)| s);
         loop {
@@ -301,10 +314,7 @@ impl CaptureService {
         // A demand that arrived while we were closing found `running` still true: serve it now.
         if st.users > 0 && !st.shutting_down {
             let me = self.clone();
-            match std::thread::Builder::new()
-                .name("capture".into())
-                .spawn(move || me.run())
-            {
+            match self.threads.spawn("capture", move || me.run()) {
                 Ok(_) => st.running = true,
                 Err(e) => log::error!("cannot restart the capture thread: {e}"),
             }

@@ -3,7 +3,8 @@
 //! [`cameras`] opens the backend `--camera` names; [`capture`] drives it on its own thread (on
 //! demand, NO SIGNAL and retry on faults) and [`encode`]s raw frames to JPEG; the [`hub`] keeps the
 //! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
-//! smaller or lighter streams, each encoded once for all its viewers; [`vitals`] is what health checks
+//! smaller or lighter streams, each encoded once for all its viewers, on the few rungs of the
+//! [`ladder`]; [`vitals`] is what health checks
 //! and metrics read; [`controls`] are the camera's controls (brightness...), saved in the
 //! [`control_store`] and applied again at every open. Plain Rust: no HTTP.
 
@@ -13,6 +14,7 @@ pub mod control_store;
 pub mod controls;
 pub mod encode;
 pub mod hub;
+pub mod ladder;
 pub mod stream;
 pub mod variants;
 pub mod vitals;

@@ -25,17 +25,21 @@ use futures_lite::{AsyncBufRead, AsyncRead, Future};
 use crate::bufread::poll_read_from_buf;
 use crate::video::capture::{CaptureService, Demand};
 use crate::video::hub::{EncodedFrame, FrameHub, STREAM_PREAMBLE};
-use crate::video::variants::{Variant, VariantKey, Variants};
+use crate::video::variants::Variant;
 
 /// With no new frame for this long, the last one is sent again.
 pub const RESEND_AFTER: Duration = Duration::from_secs(1);
 
-/// Which frames a viewer gets.
+/// Which frames a viewer gets. A request handler asks for the camera or joins the variant before
+/// it answers (so that a thread that cannot start is a 503); [`Source::Main`] starts the camera on
+/// the first read instead.
 pub enum Source {
-    /// The camera's own stream.
+    /// The camera's own stream, started on the first read.
     Main,
+    /// The camera's own stream, the camera already asked for.
+    Demanded(Demand),
     /// A scaled or re-compressed variant, shared by all its viewers.
-    Variant(Arc<Variants>, VariantKey),
+    Variant(Arc<Variant>),
 }
 
 /// Held while the stream is being read: the camera (or the variant encoder) stays on and the viewer
@@ -49,7 +53,8 @@ struct Active {
 /// The MJPEG body of one viewer.
 pub struct MjpegReader {
     capture: Arc<CaptureService>,
-    source: Source,
+    /// Taken into `active` on the first read.
+    source: Option<Source>,
     active: Option<Active>,
     preamble_pos: usize,
     current: Option<Arc<EncodedFrame>>,
@@ -102,7 +107,7 @@ impl MjpegReader {
     pub fn with_fps(capture: Arc<CaptureService>, source: Source, fps: Option<u32>) -> MjpegReader {
         MjpegReader {
             capture,
-            source,
+            source: Some(source),
             active: None,
             preamble_pos: 0,
             current: None,
@@ -133,9 +138,10 @@ impl MjpegReader {
         if self.active.is_some() {
             return;
         }
-        let (demand, variant) = match &self.source {
-            Source::Main => (Some(self.capture.demand()), None),
-            Source::Variant(variants, key) => (None, Some(variants.join(*key))),
+        let (demand, variant) = match self.source.take() {
+            Some(Source::Demanded(demand)) => (Some(demand), None),
+            Some(Source::Variant(variant)) => (None, Some(variant)),
+            Some(Source::Main) | None => (Some(self.capture.demand()), None),
         };
         self.active = Some(Active {
             _demand: demand,

@@ -2,16 +2,20 @@
 //! network" buttons, made per viewer. Each distinct variant is encoded once, on its own thread, from
 //! the main hub's frames into a hub of its own that all its viewers share; the thread stops when the
 //! last viewer of the variant leaves. The main stream is never re-encoded for a variant viewer.
+//!
+//! Requests snap to the [`ladder`](crate::video::ladder) and at most `--max-variants` encoders run:
+//! past the cap a request gets the nearest live variant (or the main stream), never a new thread.
 
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::supervise::{self, Exit, Wanted};
-use crate::video::capture::{CaptureService, Demand};
+use crate::supervise::{self, Exit, Spawner, Wanted};
+use crate::video::capture::{CaptureService, Demand, Unavailable};
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
+use crate::video::ladder;
 
 /// What a variant is: an output width (`None` = the camera's) and a JPEG quality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,6 +26,7 @@ pub struct VariantKey {
 
 /// One variant's hub, alive while one of its viewers holds it.
 pub struct Variant {
+    key: VariantKey,
     hub: FrameHub,
     _demand: Demand,
 }
@@ -30,50 +35,83 @@ impl Variant {
     pub fn hub(&self) -> &FrameHub {
         &self.hub
     }
+
+    /// What this variant is (after snapping and the cap: not always what was asked).
+    pub fn key(&self) -> VariantKey {
+        self.key
+    }
 }
 
 /// The variants being encoded now.
 pub struct Variants {
     capture: Arc<CaptureService>,
+    /// The most variants encoded at once (`--max-variants`).
+    cap: usize,
     live: Mutex<HashMap<VariantKey, Weak<Variant>>>,
     encoders: Mutex<usize>,
     encoders_changed: Condvar,
+    /// Starts encoder threads (tests make it fail).
+    pub threads: Spawner,
 }
 
+// The thinned log line of the HTTP limits: one a second, however many requests hit the cap.
+static CAP_LOG: crate::web::limits::ThinLog = crate::web::limits::ThinLog::new();
+
 impl Variants {
-    pub fn new(capture: Arc<CaptureService>) -> Arc<Variants> {
+    /// Variants of `capture`'s stream, at most `cap` encoded at once.
+    pub fn new(capture: Arc<CaptureService>, cap: usize) -> Arc<Variants> {
         Arc::new(Variants {
             capture,
+            cap,
             live: Mutex::new(HashMap::new()),
             encoders: Mutex::new(0),
             encoders_changed: Condvar::new(),
+            threads: Spawner::default(),
         })
     }
 
-    /// The variant `key`, started if nobody watches it yet.
-    pub fn join(self: &Arc<Self>, key: VariantKey) -> Arc<Variant> {
+    /// The stream a viewer asking for `wanted` (already snapped to the ladder) gets: the variant
+    /// `wanted`, started if nobody watches it yet; past the cap the nearest live variant, or the
+    /// main stream (`None`). Fails only when a thread is needed and cannot be started.
+    pub fn join(self: &Arc<Self>, wanted: VariantKey) -> Result<Option<Arc<Variant>>, Unavailable> {
         let mut live = self.live.lock();
-        if let Some(v) = live.get(&key).and_then(Weak::upgrade) {
-            return v;
+        if let Some(v) = live.get(&wanted).and_then(Weak::upgrade) {
+            return Ok(Some(v));
         }
         live.retain(|_, v| v.strong_count() > 0);
+        if live.len() >= self.cap {
+            let camera_width = self.capture.options().camera.width;
+            let own_quality = self.capture.options().quality;
+            let near = ladder::nearest(wanted, live.keys().copied(), camera_width, own_quality);
+            CAP_LOG.info(|| {
+                format!(
+                    "--max-variants ({}) reached: {wanted:?} is served {}",
+                    self.cap,
+                    near.map_or("the main stream".into(), |k| format!("{k:?}"))
+                )
+            });
+            return Ok(near.and_then(|k| live.get(&k).and_then(Weak::upgrade)));
+        }
         let variant = Arc::new(Variant {
+            key: wanted,
             hub: FrameHub::new(),
-            _demand: self.capture.demand(),
+            _demand: self.capture.try_demand()?,
         });
-        live.insert(key, Arc::downgrade(&variant));
         *self.encoders.lock() += 1;
         let me = self.clone();
         let weak = Arc::downgrade(&variant);
-        std::thread::Builder::new()
-            .name("variant".into())
-            .spawn(move || {
-                me.supervised(key, weak);
-                *me.encoders.lock() -= 1;
-                me.encoders_changed.notify_all();
-            })
-            .expect("spawn a variant encoder thread");
-        variant
+        let started = self.threads.spawn("variant", move || {
+            me.supervised(wanted, weak);
+            *me.encoders.lock() -= 1;
+            me.encoders_changed.notify_all();
+        });
+        if let Err(e) = started {
+            *self.encoders.lock() -= 1;
+            self.encoders_changed.notify_all();
+            return Err(Unavailable(format!("cannot start a variant encoder: {e}")));
+        }
+        live.insert(wanted, Arc::downgrade(&variant));
+        Ok(Some(variant))
     }
 
     /// How many variant encoders run now.

@@ -14,6 +14,7 @@ use super::{Request, Server};
 use crate::app::PhotoError;
 use crate::urls;
 use crate::video::hub::BOUNDARY;
+use crate::video::ladder;
 use crate::video::stream::{MjpegReader, Source};
 use crate::video::variants::VariantKey;
 
@@ -48,13 +49,12 @@ static FULL_LOG: ThinLog = ThinLog::new();
 async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
     let app = req.state();
     let query: StreamQuery = req.query().unwrap_or_default();
-    let source = match variant_of(
+    let wanted = match variant_of(
         &query,
         app.capture.options().camera.width,
         app.config.quality,
     ) {
-        Ok(None) => Source::Main,
-        Ok(Some(key)) => Source::Variant(app.variants.clone(), key),
+        Ok(wanted) => wanted,
         Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
     };
     let fps = match whole_number("fps", &query.fps, 1, MAX_FPS) {
@@ -69,6 +69,27 @@ async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
         );
         res.insert_header("Retry-After", "10");
         return Ok(res);
+    };
+    // A HEAD's body is never read: it starts nothing. A GET starts its camera or encoder now, so
+    // that a thread that cannot start fails this request with 503 rather than a silent stream.
+    let source = if req.method() == http_types::Method::Head {
+        Ok(Source::Main)
+    } else {
+        match wanted {
+            Some(key) => app.variants.join(key).map(|v| v.map(Source::Variant)),
+            None => Ok(None),
+        }
+        .and_then(|source| match source {
+            Some(variant) => Ok(variant),
+            None => app.capture.try_demand().map(Source::Demanded),
+        })
+    };
+    let source = match source {
+        Ok(source) => source,
+        Err(why) => {
+            log::error!("503 to {:?}: {why}", req.peer_addr());
+            return Ok(unavailable(&why.to_string()));
+        }
     };
     let reader = SlotReader {
         reader: MjpegReader::with_fps(app.capture.clone(), source, fps),
@@ -112,8 +133,8 @@ impl AsyncBufRead for SlotReader {
     }
 }
 
-/// The variant a query asks for; `None` for the camera's own stream. Bad values are the caller's
-/// error, said in words.
+/// The variant a query asks for, snapped to the ladder; `None` for the camera's own stream. Bad
+/// values are the caller's error, said in words.
 fn variant_of(
     q: &StreamQuery,
     source_width: u32,
@@ -127,12 +148,7 @@ fn variant_of(
         (None, Some(p)) => Some((source_width * p / 100).max(16)),
         (None, None) => None,
     };
-    // Never upscale: a width at or above the camera's is the camera's.
-    let width = width.filter(|w| *w < source_width);
-    if width.is_none() && quality == default_quality {
-        return Ok(None);
-    }
-    Ok(Some(VariantKey { width, quality }))
+    Ok(ladder::snap(width, quality, source_width, default_quality))
 }
 
 /// Query value `name` as a whole number within `min..=max`; `None` when absent or empty.
@@ -275,7 +291,11 @@ mod tests {
         let k = variant_of(&q(Some("200"), None, None), 640, 80)
             .unwrap()
             .unwrap();
-        assert_eq!((k.width, k.quality), (Some(200), 80));
+        assert_eq!(
+            (k.width, k.quality),
+            (Some(160), 80),
+            "snapped down the ladder"
+        );
     }
 
     #[test]
