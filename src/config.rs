@@ -122,6 +122,11 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_UNHEALTHY_AFTER", allow_negative_numbers = true, default_value_t = 30.0, value_parser = parse_seconds)]
     pub unhealthy_after: f64,
 
+    /// With auth: /metrics and /healthz stay open (GET, HEAD) for a scraper or uptime checker that
+    /// cannot log in; every other route still needs the password.
+    #[arg(long, env = "PISTREAM_METRICS_PUBLIC")]
+    pub metrics_public: bool,
+
     // --- edge: access control, cross-site requests and HTTP limits (src/web/auth.rs, origin.rs,
     // limits.rs). Each limit answers with its own status and a log line; SECURITY.md explains them.
     /// Require HTTP Basic login as USER:PASSWORD on every route. The password shows in `ps` and

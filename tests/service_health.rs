@@ -1,7 +1,8 @@
 //! `/healthz` and `/metrics` against a real server: the Prometheus exposition parses and its counters
 //! follow what clients did (frames and bytes read, photos taken and deleted, requests by route and
 //! status); `/healthz` turns 503 while the camera fails longer than `--unhealthy-after` and back to
-//! 200 when it returns.
+//! 200 when it returns. Behind auth both need the password unless `--metrics-public` opens them
+//! (and only them).
 
 mod common;
 
@@ -162,4 +163,45 @@ fn healthz_is_503_while_the_camera_fails_too_long_and_200_again_after() {
     let m = metrics(&server);
     assert!(m["pistream_capture_faults_total"] >= 1.0);
     assert!(m["pistream_capture_restarts_total"] >= 1.0);
+}
+
+/// With auth on, /metrics and /healthz need the password like every route; `--metrics-public` opens
+/// them (GET and HEAD) and nothing else.
+#[test]
+fn metrics_follow_auth_unless_metrics_public() {
+    let closed = start(|c| c.auth = Some("ann:s3cret".into()));
+    for path in ["/metrics", "/healthz"] {
+        for method in ["GET", "HEAD"] {
+            let r = request(closed.addr, method, path, &[], b"");
+            assert_eq!(r.status, 401, "{method} {path} without --metrics-public");
+        }
+    }
+    drop(closed);
+
+    let open = start(|c| {
+        c.auth = Some("ann:s3cret".into());
+        c.metrics_public = true;
+    });
+    let m = metrics(&open);
+    assert!(
+        m.keys().any(|k| k.starts_with("pistream_")),
+        "the exposition has pistream's metrics: {m:?}"
+    );
+    assert_eq!(healthz(&open).0, 200);
+    assert_eq!(request(open.addr, "HEAD", "/metrics", &[], b"").status, 200);
+    // Everything else stays closed, also other methods on the opened paths.
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/api/state"),
+        ("GET", "/snapshot.jpg"),
+        ("GET", "/stream"),
+        ("GET", "/metrics/x"),
+        ("GET", "/healthzz"),
+        ("POST", "/metrics"),
+        ("POST", "/healthz"),
+        ("POST", "/photos"),
+    ] {
+        let r = request(open.addr, method, path, &[], b"");
+        assert_eq!(r.status, 401, "{method} {path} with --metrics-public");
+    }
 }

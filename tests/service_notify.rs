@@ -107,3 +107,42 @@ fn without_a_watchdog_only_ready_and_stopping_are_sent() {
     assert_eq!(next(&sock).trim(), "STOPPING=1");
     assert!(child.wait().unwrap().success());
 }
+
+/// The shipped unit asks for what this file tests (`Type=notify`, a watchdog) and keeps its
+/// hardening: a lint for `deploy/pistream.service`, which the Debian package installs and `.ci/run`
+/// checks with `systemd-analyze verify`.
+#[test]
+fn the_shipped_unit_uses_notify_a_watchdog_and_its_hardening() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/pistream.service"
+    ))
+    .unwrap();
+    let value = |key: &str| {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("the unit sets {key}="))
+            .to_string()
+    };
+    assert_eq!(value("Type"), "notify");
+    let watchdog: u64 = value("WatchdogSec")
+        .parse()
+        .expect("WatchdogSec in seconds");
+    assert!(
+        (10..=300).contains(&watchdog),
+        "WatchdogSec={watchdog}: long enough for a loaded Pi, short enough to matter"
+    );
+    for (key, want) in [
+        ("User", "pistream"),
+        ("SupplementaryGroups", "video"),
+        ("ProtectSystem", "strict"),
+        ("ReadWritePaths", "/var/lib/pistream"),
+        ("WorkingDirectory", "/var/lib/pistream"),
+        ("Restart", "on-failure"),
+        ("EnvironmentFile", "-/etc/default/pistream"),
+        ("ExecStart", "/usr/bin/pistream"),
+        ("NoNewPrivileges", "yes"),
+    ] {
+        assert_eq!(value(key), want, "{key}");
+    }
+}

@@ -2,7 +2,8 @@
 //! the request head is read, before a body is accepted): CORS preflights for `--allow-origin`, the
 //! cross-site check for state-changing requests (403), and HTTP Basic login (401, 429). Being at the
 //! edge rather than in each route, it also covers 404s, theme assets and routes added later; being
-//! keyed on the method, `--public-view` opens GET and HEAD while every other method stays closed.
+//! keyed on the method, `--public-view` opens GET and HEAD while every other method stays closed;
+//! `--metrics-public` opens GET and HEAD of `/metrics` and `/healthz` only.
 
 use std::io;
 use std::net::IpAddr;
@@ -17,6 +18,7 @@ use crate::config::Config;
 pub struct Gate {
     login: Option<Login>,
     public_view: bool,
+    metrics_public: bool,
     pub origins: OriginPolicy,
 }
 
@@ -24,12 +26,18 @@ impl Gate {
     pub fn from_config(config: &Config) -> io::Result<Gate> {
         let users = Users::from_config(config)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        if users.is_none() && config.public_view {
-            log::warn!("--public-view has no effect without --auth or --auth-file");
+        for (set, flag) in [
+            (config.public_view, "--public-view"),
+            (config.metrics_public, "--metrics-public"),
+        ] {
+            if users.is_none() && set {
+                log::warn!("{flag} has no effect without --auth or --auth-file");
+            }
         }
         Ok(Gate {
             login: users.map(Login::new).transpose()?,
             public_view: config.public_view,
+            metrics_public: config.metrics_public,
             origins: OriginPolicy {
                 trust_proxy: config.trust_proxy,
                 allowed: config.allow_origin.clone(),
@@ -63,6 +71,9 @@ impl Gate {
         if self.public_view && is_view(req.method()) {
             return None;
         }
+        if self.metrics_public && is_view(req.method()) && is_ops(req.url().path()) {
+            return None;
+        }
         let client = self.origins.client(req, peer);
         let authorization = req.header("authorization").map(|v| v.last().as_str());
         match login.check(authorization, client).await {
@@ -78,6 +89,11 @@ impl Gate {
             }
         }
     }
+}
+
+/// The routes `--metrics-public` opens: what a Prometheus scraper and an uptime checker ask.
+fn is_ops(path: &str) -> bool {
+    matches!(path, "/metrics" | "/healthz")
 }
 
 /// 401 with the challenge and no content.
