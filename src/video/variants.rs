@@ -3,7 +3,7 @@
 //! the main hub's frames into a hub of its own that all its viewers share; the thread stops when the
 //! last viewer of the variant leaves. The main stream is never re-encoded for a variant viewer.
 //!
-//! Requests snap to the [`ladder`](crate::video::ladder) and at most `--max-variants` encoders run:
+//! Requests snap to the [`ladder`] and at most `--max-variants` encoders run:
 //! past the cap a request gets the nearest live variant (or the main stream), never a new thread.
 
 use parking_lot::{Condvar, Mutex};

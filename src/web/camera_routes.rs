@@ -9,9 +9,9 @@ use futures_lite::{AsyncBufRead, AsyncRead};
 use http_types::mime::Mime;
 use tide::{Body, Response, StatusCode};
 
+use super::errors::HttpError;
 use super::limits::{ThinLog, ViewerSlot, ViewerSlots};
 use super::{Request, Server};
-use crate::app::PhotoError;
 use crate::urls;
 use crate::video::hub::BOUNDARY;
 use crate::video::ladder;
@@ -49,26 +49,19 @@ static FULL_LOG: ThinLog = ThinLog::new();
 async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
     let app = req.state();
     let query: StreamQuery = req.query().unwrap_or_default();
-    let wanted = match variant_of(
+    let wanted = variant_of(
         &query,
         app.capture.options().camera.width,
         app.config.quality,
-    ) {
-        Ok(wanted) => wanted,
-        Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
-    };
-    let fps = match whole_number("fps", &query.fps, 1, MAX_FPS) {
-        Ok(fps) => fps,
-        Err(why) => return Ok(text(StatusCode::BadRequest, &why)),
-    };
+    )
+    .map_err(HttpError::bad_request)?;
+    let fps = whole_number("fps", &query.fps, 1, MAX_FPS).map_err(HttpError::bad_request)?;
     let Some(slot) = viewers.take() else {
         FULL_LOG.info(|| format!("503 to {:?}: --max-viewers reached", req.peer_addr()));
-        let mut res = text(
-            StatusCode::ServiceUnavailable,
-            "too many viewers at the moment: try again shortly\n",
-        );
-        res.insert_header("Retry-After", "10");
-        return Ok(res);
+        Err(HttpError::unavailable(
+            "too many viewers at the moment: try again shortly",
+            10,
+        ))?
     };
     // A HEAD's body is never read: it starts nothing. A GET starts its camera or encoder now, so
     // that a thread that cannot start fails this request with 503 rather than a silent stream.
@@ -84,13 +77,9 @@ async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
             None => app.capture.try_demand().map(Source::Demanded),
         })
     };
-    let source = match source {
-        Ok(source) => source,
-        Err(why) => {
-            log::error!("503 to {:?}: {why}", req.peer_addr());
-            return Ok(unavailable(&why.to_string()));
-        }
-    };
+    let source = source
+        .inspect_err(|why| log::error!("503 to {:?}: {why}", req.peer_addr()))
+        .map_err(HttpError::from)?;
     let reader = SlotReader {
         reader: MjpegReader::with_fps(app.capture.clone(), source, fps),
         _slot: slot,
@@ -158,65 +147,46 @@ fn whole_number(name: &str, v: &Option<String>, min: u32, max: u32) -> Result<Op
         Some(s) => match s.parse::<u32>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
             _ => Err(format!(
-                "`{name}` must be a whole number from {min} to {max}, not `{s}`\n"
+                "`{name}` must be a whole number from {min} to {max}, not `{s}`"
             )),
         },
     }
 }
 
 async fn snapshot(req: Request) -> tide::Result {
-    match req.state().snapshot().await {
-        Ok(frame) => {
-            let mut res = Response::new(StatusCode::Ok);
-            res.set_body(Body::from_bytes(frame.jpeg().to_vec()));
-            res.set_content_type(http_types::mime::JPEG);
-            res.insert_header(
-                "X-Timestamp",
-                crate::video::hub::timestamp(frame.captured_at()).as_str(),
-            );
-            no_store(&mut res);
-            Ok(res)
-        }
-        Err(why) => Ok(unavailable(&why.to_string())),
-    }
+    let frame = req.state().snapshot().await.map_err(HttpError::from)?;
+    let mut res = Response::new(StatusCode::Ok);
+    res.set_body(Body::from_bytes(frame.jpeg().to_vec()));
+    res.set_content_type(http_types::mime::JPEG);
+    res.insert_header(
+        "X-Timestamp",
+        crate::video::hub::timestamp(frame.captured_at()).as_str(),
+    );
+    no_store(&mut res);
+    Ok(res)
 }
 
+/// `POST /photos`: 303 to the photo's page, or `201` with JSON for `Accept: application/json`.
 async fn take_photo(req: Request) -> tide::Result {
     let wants_json = req
         .header("accept")
         .is_some_and(|a| a.as_str().contains("application/json"));
     let app = req.state().clone();
-    match app.take_photo().await {
-        Ok(saved) => {
-            let url = urls::photo_page(&saved.name);
-            if wants_json {
-                let mut res = Response::new(StatusCode::Created);
-                res.insert_header("Location", url.as_str());
-                res.set_body(Body::from_json(&serde_json::json!({
-                    "name": saved.name,
-                    "url": url,
-                    "file": urls::photo_file(&saved.name),
-                }))?);
-                Ok(res)
-            } else {
-                let mut res = Response::new(StatusCode::SeeOther);
-                res.insert_header("Location", url.as_str());
-                Ok(res)
-            }
-        }
-        Err(PhotoError::CameraUnavailable(why)) => Ok(error_json_or_text(
-            wants_json,
-            StatusCode::ServiceUnavailable,
-            &why.to_string(),
-        )),
-        Err(e @ PhotoError::Save(_)) => {
-            log::error!("{e}");
-            Ok(error_json_or_text(
-                wants_json,
-                StatusCode::InternalServerError,
-                &e.to_string(),
-            ))
-        }
+    let saved = app.take_photo().await.map_err(HttpError::from)?;
+    let url = urls::photo_page(&saved.name);
+    if wants_json {
+        let mut res = Response::new(StatusCode::Created);
+        res.insert_header("Location", url.as_str());
+        res.set_body(Body::from_json(&serde_json::json!({
+            "name": saved.name,
+            "url": url,
+            "file": urls::photo_file(&saved.name),
+        }))?);
+        Ok(res)
+    } else {
+        let mut res = Response::new(StatusCode::SeeOther);
+        res.insert_header("Location", url.as_str());
+        Ok(res)
     }
 }
 
@@ -230,33 +200,6 @@ async fn state(req: Request) -> tide::Result {
 fn no_store(res: &mut Response) {
     res.insert_header("Cache-Control", "no-store, no-cache, must-revalidate");
     res.insert_header("Pragma", "no-cache");
-}
-
-fn text(status: StatusCode, msg: &str) -> Response {
-    let mut res = Response::new(status);
-    res.set_body(msg.to_string());
-    res.set_content_type(http_types::mime::PLAIN);
-    res
-}
-
-fn unavailable(why: &str) -> Response {
-    let mut res = text(StatusCode::ServiceUnavailable, &format!("{why}\n"));
-    res.insert_header("Retry-After", "2");
-    res
-}
-
-fn error_json_or_text(json: bool, status: StatusCode, why: &str) -> Response {
-    if !json {
-        return if status == StatusCode::ServiceUnavailable {
-            unavailable(why)
-        } else {
-            text(status, &format!("{why}\n"))
-        };
-    }
-    let mut res = Response::new(status);
-    res.set_body(serde_json::json!({ "error": why }).to_string());
-    res.set_content_type(http_types::mime::JSON);
-    res
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@
 //! the camera refuses now (a manual exposure while exposure is automatic) 409, camera not reachable
 //! 503 (with `Retry-After`), the value set but not saved 500.
 
-use pistream_camera::{ControlError, ControlInfo, ControlKind};
+use pistream_camera::{ControlInfo, ControlKind};
 use serde_json::{json, Value};
 use tide::{Body, Response, StatusCode};
 
+use super::errors::HttpError;
 use super::{Request, Server};
 use crate::app::FRESH_FRAME_WAIT;
-use crate::video::controls::ControlFailure;
 
 pub fn register(server: &mut Server) {
     server.at("/api/controls").get(list).post(set);
@@ -32,7 +32,7 @@ async fn list(req: Request) -> tide::Result {
             }
             Ok(reply(StatusCode::Ok, body))
         }
-        Err(e) => Ok(failure(&e)),
+        Err(e) => Err(HttpError::from(e))?,
     }
 }
 
@@ -44,7 +44,7 @@ async fn set(mut req: Request) -> tide::Result {
     let body = req.body_bytes().await?;
     let (name, value) = match parse_request(&content_type, &body) {
         Ok(asked) => asked,
-        Err(why) => return Ok(reply(StatusCode::BadRequest, json!({ "error": why }))),
+        Err(why) => Err(HttpError::bad_request(why))?,
     };
     let app = req.state();
     match app
@@ -53,7 +53,7 @@ async fn set(mut req: Request) -> tide::Result {
         .await
     {
         Ok(info) => Ok(reply(StatusCode::Ok, control_json(&info))),
-        Err(e) => Ok(failure(&e)),
+        Err(e) => Err(HttpError::from(e))?,
     }
 }
 
@@ -120,25 +120,6 @@ fn no_controls_note(backend: &str) -> String {
     } else {
         format!("the {backend} camera has no controls")
     }
-}
-
-fn failure(e: &ControlFailure) -> Response {
-    let status = match e {
-        ControlFailure::Control(ControlError::Unknown { .. }) => StatusCode::NotFound,
-        ControlFailure::Control(ControlError::Invalid(_)) => StatusCode::BadRequest,
-        ControlFailure::Control(ControlError::Refused(_)) => StatusCode::Conflict,
-        ControlFailure::Control(ControlError::NotOpen | ControlError::Device(_))
-        | ControlFailure::Unavailable(_) => StatusCode::ServiceUnavailable,
-        ControlFailure::Save { .. } => {
-            log::error!("{e}");
-            StatusCode::InternalServerError
-        }
-    };
-    let mut res = reply(status, json!({ "error": e.to_string() }));
-    if status == StatusCode::ServiceUnavailable {
-        res.insert_header("Retry-After", "2");
-    }
-    res
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {

@@ -10,6 +10,7 @@ use async_std::task::spawn_blocking;
 use tide::{Body, Response, StatusCode};
 
 use super::conditional::{bytes_response, file_response, Preconditions, Validators};
+use super::errors::HttpError;
 use super::{Request, Server};
 use crate::gallery::{decode_name, names, Gallery, GalleryError};
 
@@ -22,15 +23,11 @@ pub fn register(server: &mut Server) {
 /// The photo file, streamed from disk (never read whole into memory).
 async fn pic(req: Request) -> tide::Result {
     let gallery = req.state().gallery.clone();
-    let name = match decode_name(req.param("name")?) {
-        Ok(name) => name,
-        Err(e) => return Ok(error_response(&e)),
-    };
+    let name = decode_name(req.param("name")?).map_err(HttpError::from)?;
     let lookup = name.clone();
-    let path = match spawn_blocking(move || gallery.file(&lookup)).await {
-        Ok(path) => path,
-        Err(e) => return Ok(error_response(&e)),
-    };
+    let path = spawn_blocking(move || gallery.file(&lookup))
+        .await
+        .map_err(HttpError::from)?;
     let file = async_std::fs::File::open(&path).await?;
     let meta = file.metadata().await?;
     let validators = Validators::file("", meta.len(), meta.modified()?);
@@ -51,10 +48,7 @@ async fn pic(req: Request) -> tide::Result {
 /// that does not decode. A client whose copy is current gets its 304 without a decode.
 async fn thumb(req: Request) -> tide::Result {
     let gallery: Arc<Gallery> = req.state().gallery.clone();
-    let name = match decode_name(req.param("name")?) {
-        Ok(name) => name,
-        Err(e) => return Ok(error_response(&e)),
-    };
+    let name = decode_name(req.param("name")?).map_err(HttpError::from)?;
     let pre = Preconditions::of(&req);
     let check = pre.clone();
     let made = spawn_blocking(move || -> Result<Thumb, GalleryError> {
@@ -73,10 +67,14 @@ async fn thumb(req: Request) -> tide::Result {
         })
     })
     .await;
-    Ok(match made {
-        Ok(t) => bytes_response(&pre, &t.validators, t.jpeg, "image/jpeg", "no-cache"),
-        Err(e) => error_response(&e),
-    })
+    let t = made.map_err(HttpError::from)?;
+    Ok(bytes_response(
+        &pre,
+        &t.validators,
+        t.jpeg,
+        "image/jpeg",
+        "no-cache",
+    ))
 }
 
 struct Thumb {
@@ -91,49 +89,18 @@ async fn delete(req: Request) -> tide::Result {
     let wants_json = req
         .header("Accept")
         .is_some_and(|a| a.as_str().contains("application/json"));
-    let result = match decode_name(req.param("name")?) {
-        Ok(name) => spawn_blocking(move || gallery.delete(&name).map(|()| name)).await,
-        Err(e) => Err(e),
-    };
-    if result.is_ok() {
-        req.state().metrics.photos_deleted.inc();
+    let name = decode_name(req.param("name")?).map_err(HttpError::from)?;
+    let name = spawn_blocking(move || gallery.delete(&name).map(|()| name))
+        .await
+        .map_err(HttpError::from)?;
+    req.state().metrics.photos_deleted.inc();
+    if wants_json {
+        let mut res = Response::new(StatusCode::Ok);
+        res.set_body(Body::from_json(&serde_json::json!({ "deleted": name }))?);
+        Ok(res)
+    } else {
+        let mut res = Response::new(StatusCode::SeeOther);
+        res.insert_header("Location", crate::urls::gallery().as_str());
+        Ok(res)
     }
-    match (result, wants_json) {
-        (Ok(name), true) => {
-            let mut res = Response::new(StatusCode::Ok);
-            res.set_body(Body::from_json(&serde_json::json!({ "deleted": name }))?);
-            Ok(res)
-        }
-        (Ok(_), false) => {
-            let mut res = Response::new(StatusCode::SeeOther);
-            res.insert_header("Location", crate::urls::gallery().as_str());
-            Ok(res)
-        }
-        (Err(e), true) => {
-            let mut res = error_response(&e);
-            res.set_body(Body::from_json(
-                &serde_json::json!({ "error": e.to_string() }),
-            )?);
-            Ok(res)
-        }
-        (Err(e), false) => Ok(error_response(&e)),
-    }
-}
-
-/// Bad name → 400, missing → 404, disk trouble → 500 (logged, not shown).
-fn error_response(e: &GalleryError) -> Response {
-    let (status, text) = match e {
-        GalleryError::BadName(_) => (StatusCode::BadRequest, format!("{e}\n")),
-        GalleryError::NotFound(_) => (StatusCode::NotFound, format!("{e}\n")),
-        GalleryError::Io(_) => {
-            log::error!("gallery: {e}");
-            (
-                StatusCode::InternalServerError,
-                "internal error\n".to_owned(),
-            )
-        }
-    };
-    let mut res = Response::new(status);
-    res.set_body(text);
-    res
 }

@@ -11,9 +11,17 @@ use std::net::IpAddr;
 use http_types::{Method, Request, Response, StatusCode};
 
 use super::auth::Users;
+use super::errors::HttpError;
 use super::login::{Login, Verdict};
 use super::origin::{is_view, OriginPolicy};
 use crate::config::Config;
+
+/// Why a request does not pass: an answer of its own (a preflight's 204, a 401 challenge with no
+/// content), or an error the client reads in its own form (themed page, JSON or text).
+pub enum Refusal {
+    Answer(Box<Response>),
+    Error(HttpError),
+}
 
 pub struct Gate {
     login: Option<Login>,
@@ -50,8 +58,8 @@ impl Gate {
         self.login.is_some()
     }
 
-    /// `None` to let `req` through, or the response that answers it instead.
-    pub async fn admit(&self, req: &Request, peer: IpAddr) -> Option<Response> {
+    /// `None` to let `req` through, or what answers it instead.
+    pub async fn admit(&self, req: &Request, peer: IpAddr) -> Option<Refusal> {
         if req.method() == Method::Options && req.header("access-control-request-method").is_some()
         {
             // A preflight carries no credentials (browsers never send them with one).
@@ -60,12 +68,12 @@ impl Gate {
                 for (name, value) in headers {
                     res.insert_header(name, value);
                 }
-                return Some(res);
+                return Some(Refusal::Answer(Box::new(res)));
             }
         }
         if let Err(why) = self.origins.check(req) {
             log::info!("{} {} from {peer}: {why}", req.method(), req.url().path());
-            return Some(text(StatusCode::Forbidden, &why));
+            return Some(Refusal::Error(HttpError::new(StatusCode::Forbidden, why)));
         }
         let login = self.login.as_ref()?;
         if self.public_view && is_view(req.method()) {
@@ -78,15 +86,14 @@ impl Gate {
         let authorization = req.header("authorization").map(|v| v.last().as_str());
         match login.check(authorization, client).await {
             Verdict::Allowed => None,
-            Verdict::Denied => Some(unauthorized()),
-            Verdict::Limited => {
-                let mut res = text(
+            Verdict::Denied => Some(Refusal::Answer(Box::new(unauthorized()))),
+            Verdict::Limited => Some(Refusal::Error(HttpError {
+                retry_after: Some(1),
+                ..HttpError::new(
                     StatusCode::TooManyRequests,
                     "too many failed logins from your address: wait a moment",
-                );
-                res.insert_header("Retry-After", "1");
-                Some(res)
-            }
+                )
+            })),
         }
     }
 }
@@ -104,12 +111,5 @@ fn unauthorized() -> Response {
         "Basic realm=\"pistream\", charset=\"UTF-8\"",
     );
     res.insert_header("Cache-Control", "no-store");
-    res
-}
-
-fn text(status: StatusCode, message: &str) -> Response {
-    let mut res = Response::new(status);
-    res.set_body(format!("{message}\n"));
-    res.set_content_type(http_types::mime::PLAIN);
     res
 }

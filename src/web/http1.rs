@@ -20,6 +20,8 @@ use async_std::net::TcpStream;
 use futures_lite::{future, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use http_types::{Method, Request, Response, StatusCode, Url, Version};
 
+use super::errors;
+use super::gate::Refusal;
 use super::limits::{within, Limits, ThinLog};
 use super::listener::Shutdown;
 use super::Edge;
@@ -182,8 +184,22 @@ async fn serve_requests(
             keep_alive,
         } = match parse(&head, peer, local) {
             Ok(p) => p,
-            Err((status, why)) => {
-                return write_simple(&mut writer, Version::Http1_1, status, why).await
+            Err(Rejected {
+                status,
+                text,
+                allow: None,
+            }) => return write_simple(&mut writer, Version::Http1_1, status, text).await,
+            Err(Rejected {
+                status,
+                text,
+                allow: Some(allow),
+            }) => {
+                let mut res = Response::new(status);
+                res.insert_header("Allow", allow);
+                res.set_body(text);
+                res.set_content_type(http_types::mime::PLAIN);
+                write_response(&mut writer, Version::Http1_1, res, false, false).await?;
+                return Ok(());
             }
         };
         let version = request.version().unwrap_or(Version::Http1_1);
@@ -199,6 +215,15 @@ async fn serve_requests(
         }
         // Refused before its body is read: a stranger cannot make us buffer anything.
         if let Some(refusal) = edge.gate.admit(&request, peer.ip()).await {
+            let refusal = match refusal {
+                Refusal::Answer(res) => *res,
+                Refusal::Error(e) => errors::render(
+                    &e,
+                    errors::Wants::of(&request),
+                    &edge.server.state().site.site(),
+                )
+                .into(),
+            };
             let head_only = request.method() == Method::Head;
             let keep_alive = keep_alive && body_len == 0 && !shutdown.is_stopping();
             if write_response(&mut writer, version, refusal, head_only, keep_alive).await? {
@@ -286,31 +311,51 @@ struct Parsed {
     keep_alive: bool,
 }
 
-fn parse(
-    head: &[u8],
-    peer: SocketAddr,
-    local: SocketAddr,
-) -> Result<Parsed, (StatusCode, &'static str)> {
+/// A request refused before routing: its status, the text, and for a 405 the `Allow` value.
+struct Rejected {
+    status: StatusCode,
+    text: &'static str,
+    allow: Option<&'static str>,
+}
+
+impl Rejected {
+    fn plain(status: StatusCode, text: &'static str) -> Rejected {
+        Rejected {
+            status,
+            text,
+            allow: None,
+        }
+    }
+}
+
+fn parse(head: &[u8], peer: SocketAddr, local: SocketAddr) -> Result<Parsed, Rejected> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(head) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) | Err(_) => {
-            return Err((StatusCode::BadRequest, "malformed request\n"))
+            return Err(Rejected::plain(
+                StatusCode::BadRequest,
+                "malformed request\n",
+            ))
         }
     }
     let version = match req.version {
         Some(0) => Version::Http1_0,
         _ => Version::Http1_1,
     };
-    let method: Method = req
-        .method
-        .unwrap_or("")
-        .parse()
-        .map_err(|_| (StatusCode::NotImplemented, "unknown method\n"))?;
+    // A method we do not know is one no route has: 405 with the methods this path takes.
+    let method: Method = req.method.unwrap_or("").parse().map_err(|_| Rejected {
+        status: StatusCode::MethodNotAllowed,
+        text: "method not allowed\n",
+        allow: Some(super::allow::methods_for(req.path.unwrap_or("/"))),
+    })?;
     let path = req.path.unwrap_or("/");
     if !path.starts_with('/') {
-        return Err((StatusCode::BadRequest, "request target must be a path\n"));
+        return Err(Rejected::plain(
+            StatusCode::BadRequest,
+            "request target must be a path\n",
+        ));
     }
     let host = req
         .headers
@@ -327,7 +372,7 @@ fn parse(
         .unwrap_or_else(|| local.to_string());
     let url = Url::parse(&format!("http://{host}{path}"))
         .or_else(|_| Url::parse(&format!("http://{local}{path}")))
-        .map_err(|_| (StatusCode::BadRequest, "bad request target\n"))?;
+        .map_err(|_| Rejected::plain(StatusCode::BadRequest, "bad request target\n"))?;
     let mut request = Request::new(method, url);
     request.set_version(Some(version));
     request.set_peer_addr(Some(peer));
@@ -345,10 +390,10 @@ fn parse(
                 body_len = value
                     .trim()
                     .parse()
-                    .map_err(|_| (StatusCode::BadRequest, "bad Content-Length\n"))?
+                    .map_err(|_| Rejected::plain(StatusCode::BadRequest, "bad Content-Length\n"))?
             }
             "transfer-encoding" => {
-                return Err((
+                return Err(Rejected::plain(
                     StatusCode::LengthRequired,
                     "chunked request bodies are not accepted: send Content-Length\n",
                 ))

@@ -1,17 +1,20 @@
 //! The HTTP edge: the only module that knows tide, http-types and sockets. [`listener`] accepts
 //! connections, [`http1`] speaks HTTP/1.0 and 1.1 on them and asks tide's router for responses; the
 //! route modules are thin handlers over [`crate::app::App`]. [`gate`] (login, cross-site check) and
-//! [`limits`] guard every connection before a route is involved.
+//! [`limits`] guard every connection before a route is involved; [`errors`] is the one place errors
+//! become responses.
 
 use std::io;
 use std::sync::Arc;
 
 use crate::app::App;
 
+mod allow;
 pub mod auth;
 mod camera_routes;
 mod conditional;
 mod control_routes;
+pub mod errors;
 mod gallery_routes;
 pub mod gate;
 pub mod http1;
@@ -56,6 +59,8 @@ impl Edge {
 pub fn routes(app: State, viewers: Arc<limits::ViewerSlots>) -> Server {
     let mut server = tide::with_state(app);
     ops_routes::register(&mut server);
+    // Inside the request counter (which sees the final status), outside every route.
+    server.with(errors::ErrorPages);
     camera_routes::register(&mut server, viewers);
     control_routes::register(&mut server);
     site_routes::register(&mut server);

@@ -1,21 +1,21 @@
 //! Routes of the site: home (`/`), the live page (`/live`, old `/video_now`), markdown pages
 //! (`/pages/*`, old `/about/*`), files pages link to (`/content/*`, conditional and ranged like
 //! theme assets), the gallery (`/photos`, old
-//! `/pic_list`) and photo pages (`/photos/NAME`), theme assets (`/theme/*`), live reload (`/events`,
-//! SSE) and the themed error pages. Thin: each handler asks [`crate::site`] or [`crate::gallery`]
-//! and turns the answer into HTTP.
+//! `/pic_list`) and photo pages (`/photos/NAME`), theme assets (`/theme/*`) and live reload
+//! (`/events`, SSE). Thin: each handler asks [`crate::site`] or [`crate::gallery`] and turns the
+//! answer into HTTP; errors become pages in [`super::errors`].
 
 use async_std::task::spawn_blocking;
 use percent_encoding::percent_decode_str;
-use tide::{Body, Middleware, Next, Response, StatusCode};
+use tide::{Body, Response, StatusCode};
 
 use super::conditional::{bytes_response, file_response, Preconditions, Validators};
-use super::{Request, Server, State};
-use crate::gallery::{decode_name, GalleryError};
-use crate::site::{plain_error_page, LiveView, SiteError, SiteView, PER_PAGE};
+use super::errors::HttpError;
+use super::{Request, Server};
+use crate::gallery::decode_name;
+use crate::site::{LiveView, SiteError, PER_PAGE};
 
 pub fn register(server: &mut Server) {
-    server.with(ErrorPages);
     server.at("/").get(home);
     server.at("/live").get(live);
     server.at("/video_now").get(live);
@@ -39,22 +39,9 @@ fn html(status: StatusCode, body: String) -> Response {
     res
 }
 
-/// A rendered page, or the readable template error (file and line) when the theme failed.
-fn rendered(result: Result<String, SiteError>) -> Response {
-    match result {
-        Ok(body) => html(StatusCode::Ok, body),
-        Err(e) => {
-            log::error!("render: {e}");
-            html(
-                StatusCode::InternalServerError,
-                plain_error_page(500, &e.to_string()),
-            )
-        }
-    }
-}
-
-fn themed_error(site: &SiteView, status: StatusCode, message: &str) -> Response {
-    html(status, site.render_error(status as u16, message))
+/// A rendered page; a template error becomes the readable error page (file and line).
+fn rendered(result: Result<String, SiteError>) -> tide::Result {
+    Ok(html(StatusCode::Ok, result.map_err(HttpError::from)?))
 }
 
 /// A whole number from the query, if given; a clear 400 message when it is not a number.
@@ -85,50 +72,29 @@ fn wildcard(req: &Request) -> Option<String> {
 }
 
 async fn home(req: Request) -> tide::Result {
-    let site = req.state().site.site();
-    Ok(match live_view(&req) {
-        Ok(view) => rendered(site.render_home(&view)),
-        Err(why) => themed_error(&site, StatusCode::BadRequest, &why),
-    })
+    let view = live_view(&req).map_err(HttpError::bad_request)?;
+    rendered(req.state().site.site().render_home(&view))
 }
 
 async fn live(req: Request) -> tide::Result {
-    let site = req.state().site.site();
-    Ok(match live_view(&req) {
-        Ok(view) => rendered(site.render_live(&view)),
-        Err(why) => themed_error(&site, StatusCode::BadRequest, &why),
-    })
+    let view = live_view(&req).map_err(HttpError::bad_request)?;
+    rendered(req.state().site.site().render_live(&view))
 }
 
 async fn page(req: Request) -> tide::Result {
-    let site = req.state().site.site();
     let slug = wildcard(&req).unwrap_or_default();
-    Ok(match site.render_page(&slug) {
+    match req.state().site.site().render_page(&slug) {
         Some(result) => rendered(result),
-        None => themed_error(
-            &site,
-            StatusCode::NotFound,
-            &format!("There is no page `{slug}`."),
-        ),
-    })
+        None => Err(HttpError::not_found(format!("There is no page `{slug}`.")))?,
+    }
 }
 
 async fn content_file(req: Request) -> tide::Result {
-    let site = req.state().site.site();
     let rel = wildcard(&req).unwrap_or_default();
-    let path = match req.state().site.content_file(&rel) {
-        Ok(p) => p,
-        Err(SiteError::BadPath(_)) => {
-            return Ok(themed_error(&site, StatusCode::BadRequest, "Bad path."))
-        }
-        Err(_) => {
-            return Ok(themed_error(
-                &site,
-                StatusCode::NotFound,
-                &format!("No file `{rel}`."),
-            ))
-        }
-    };
+    let path = req.state().site.content_file(&rel).map_err(|e| match e {
+        SiteError::BadPath(_) => HttpError::from(e),
+        _ => HttpError::not_found(format!("No file `{rel}`.")),
+    })?;
     let file = async_std::fs::File::open(&path).await?;
     let meta = file.metadata().await?;
     let validators = Validators::file("", meta.len(), meta.modified()?);
@@ -145,58 +111,33 @@ async fn content_file(req: Request) -> tide::Result {
 }
 
 async fn gallery_page(req: Request) -> tide::Result {
-    let site = req.state().site.site();
-    let n = match query_num(&req, "page") {
-        Ok(n) => n.unwrap_or(1) as usize,
-        Err(why) => return Ok(themed_error(&site, StatusCode::BadRequest, &why)),
-    };
+    let n = query_num(&req, "page")
+        .map_err(HttpError::bad_request)?
+        .unwrap_or(1) as usize;
     let gallery = req.state().gallery.clone();
     // The gallery may read image headers for sizes: keep file I/O off the executor.
     let page = spawn_blocking(move || gallery.page(n, PER_PAGE)).await;
     if n > page.pages {
         let msg = format!("There are only {} pages of photos.", page.pages);
-        return Ok(themed_error(&site, StatusCode::NotFound, &msg));
+        Err(HttpError::not_found(msg))?;
     }
-    Ok(rendered(site.render_gallery(&page)))
+    rendered(req.state().site.site().render_gallery(&page))
 }
 
 async fn photo_page(req: Request) -> tide::Result {
-    let site = req.state().site.site();
-    let result = match decode_name(req.param("name")?) {
-        Ok(name) => {
-            let gallery = req.state().gallery.clone();
-            spawn_blocking(move || gallery.photo(&name)).await
-        }
-        Err(e) => Err(e),
-    };
-    Ok(match result {
-        Ok(photo) => rendered(site.render_photo(&photo)),
-        Err(e @ GalleryError::BadName(_)) => {
-            themed_error(&site, StatusCode::BadRequest, &e.to_string())
-        }
-        Err(e @ GalleryError::NotFound(_)) => {
-            themed_error(&site, StatusCode::NotFound, &e.to_string())
-        }
-        Err(e) => {
-            log::error!("photo page: {e}");
-            themed_error(
-                &site,
-                StatusCode::InternalServerError,
-                "The photo could not be read.",
-            )
-        }
-    })
+    let name = decode_name(req.param("name")?).map_err(HttpError::from)?;
+    let gallery = req.state().gallery.clone();
+    let photo = spawn_blocking(move || gallery.photo(&name))
+        .await
+        .map_err(HttpError::from)?;
+    rendered(req.state().site.site().render_photo(&photo))
 }
 
 async fn theme_asset(req: Request) -> tide::Result {
     let site = req.state().site.site();
     let path = wildcard(&req).unwrap_or_default();
     let Some(asset) = site.theme.asset(&path) else {
-        return Ok(themed_error(
-            &site,
-            StatusCode::NotFound,
-            &format!("No theme file `{path}`."),
-        ));
+        Err(HttpError::not_found(format!("No theme file `{path}`.")))?
     };
     let versioned = req
         .url()
@@ -249,57 +190,4 @@ async fn events(req: Request) -> tide::Result {
         None,
     ));
     Ok(res)
-}
-
-/// Turns error responses meant for a browser (Accept: text/html, body not already HTML) into the
-/// theme's error page, keeping the handler's message. API clients keep their plain/JSON errors.
-struct ErrorPages;
-
-#[tide::utils::async_trait]
-impl Middleware<State> for ErrorPages {
-    async fn handle(&self, req: Request, next: Next<'_, State>) -> tide::Result {
-        let wants_html = req
-            .header("Accept")
-            .is_some_and(|a| a.iter().any(|v| v.as_str().contains("text/html")));
-        let site = req.state().site.clone();
-        let mut res = next.run(req).await;
-        let status = res.status();
-        let is_html = res
-            .content_type()
-            .is_some_and(|m| m.essence() == "text/html");
-        if !wants_html || !(status.is_client_error() || status.is_server_error()) || is_html {
-            return Ok(res);
-        }
-        let message = if let Some(err) = res.error() {
-            if status.is_server_error() {
-                log::error!("{status}: {err}");
-                "Something went wrong on the server.".to_string()
-            } else {
-                err.to_string()
-            }
-        } else {
-            // Handlers' own error texts are short: bounded by what they write.
-            res.take_body()
-                .into_string()
-                .await
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        };
-        let message = if message.is_empty() {
-            status.canonical_reason().to_string()
-        } else {
-            message
-        };
-        let mut page = themed_error(&site.site(), status, &message);
-        for (name, values) in res.iter() {
-            // Keep what tells the client how to go on (Allow, Retry-After, Location...).
-            if !["content-type", "content-length", "cache-control"].contains(&name.as_str()) {
-                for v in values.iter() {
-                    page.append_header(name.clone(), v.clone());
-                }
-            }
-        }
-        Ok(page)
-    }
 }
