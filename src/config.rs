@@ -33,6 +33,17 @@ pub enum Command {
         #[command(subcommand)]
         command: ThemeCommand,
     },
+    // --- service: what the package ships, generated from these definitions (src/cli_docs.rs)
+    /// Print the completion script for SHELL, e.g. `pistream completions bash > /etc/bash_completion.d/pistream`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `pistream man | man -l -`.
+    Man,
+    /// Print a settings file for /etc/default/pistream: every flag as its PISTREAM_* variable, with
+    /// its help, commented out at its default (the package's own settings set).
+    EnvFile,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bufread;
+pub mod cli_docs;
 pub mod config;
 pub mod gallery;
 pub mod health;

@@ -1,5 +1,6 @@
 //! The `pistream` command: serve (the default), `pistream cameras`, `pistream passwd USER`,
-//! `pistream theme init DIR`.
+//! `pistream theme init DIR`, and what the package ships: `pistream completions SHELL`,
+//! `pistream man`, `pistream env-file`.
 
 use clap::Parser;
 use pistream::config::{Cli, Command, ThemeCommand};
@@ -21,6 +22,20 @@ fn main() {
         }) => pistream::site::init_theme(&dir)
             .map(|()| println!("wrote the default theme to {}", dir.display()))
             .map_err(|e| e.to_string()),
+        Some(Command::Completions { shell }) => {
+            pistream::cli_docs::completions(shell, &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Man) => {
+            pistream::cli_docs::man_page(&mut std::io::stdout()).map_err(|e| e.to_string())
+        }
+        Some(Command::EnvFile) => {
+            print!(
+                "{}",
+                pistream::cli_docs::env_file(pistream::cli_docs::PACKAGE_SETTINGS)
+            );
+            Ok(())
+        }
         None => async_std::task::block_on(serve(cli.serve)),
     };
     if let Err(e) = result {
