@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::video::cameras;
 use crate::video::capture::CameraFactory;
-use crate::web::{self, listener::Shutdown};
+use crate::web::{self, shutdown::Shutdown};
 
 /// How long shutdown waits for open connections (a viewer that stopped reading never finishes).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);

@@ -18,12 +18,20 @@ pub fn names() -> Vec<&'static str> {
 
 /// The camera `--camera` names. An unknown name lists the ones that exist.
 pub fn create(config: &Config) -> Result<Box<dyn Camera>, String> {
-    match config.camera.as_str() {
+    by_name(
+        &config.camera,
+        pistream_replay::ReplayOptions {
+            timing: config.replay_timing,
+        },
+    )
+}
+
+/// The backend called `name`, with the options of those that take some.
+fn by_name(name: &str, replay: pistream_replay::ReplayOptions) -> Result<Box<dyn Camera>, String> {
+    match name {
         "mock" => Ok(Box::new(pistream_mock::MockCamera::new())),
         "replay" => Ok(Box::new(pistream_replay::ReplayCamera::with_options(
-            pistream_replay::ReplayOptions {
-                timing: config.replay_timing,
-            },
+            replay,
         ))),
         "exec" => Ok(Box::new(pistream_exec::ExecCamera::new())),
         #[cfg(feature = "pi")]
@@ -41,11 +49,7 @@ pub fn create(config: &Config) -> Result<Box<dyn Camera>, String> {
 pub fn describe_all() -> String {
     let mut out = String::new();
     for name in names() {
-        let config = Config {
-            camera: name.to_string(),
-            ..Config::for_tests()
-        };
-        let Ok(camera) = create(&config) else {
+        let Ok(camera) = by_name(name, pistream_replay::ReplayOptions::default()) else {
             continue;
         };
         out.push_str(&format!("{name}\n"));

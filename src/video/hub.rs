@@ -180,10 +180,6 @@ impl FrameHub {
         self.slot.lock().closed = true;
         self.published.notify(usize::MAX);
     }
-
-    pub fn is_closed(&self) -> bool {
-        self.slot.lock().closed
-    }
 }
 
 /// The hub was closed (the server is shutting down).

@@ -5,16 +5,15 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_std::net::{TcpListener, TcpStream};
-use event_listener::Event;
 use futures_lite::future;
 use socket2::{Domain, Socket, Type};
 
 use super::limits::ThinLog;
+use super::shutdown::Shutdown;
 use super::{http1, Edge};
 
 /// Pending connections the kernel queues for us: 200 viewers arriving at once must not wait for a
@@ -24,80 +23,6 @@ const LISTEN_BACKLOG: i32 = 1024;
 /// Unsent bytes a socket may hold before it stops accepting writes. Without a cap the kernel buffers
 /// seconds of video for a slow viewer (measured: 13–16 s at 256 KB/s); 16 KiB kept it under ~0.5 s.
 const NOTSENT_LOWAT: libc::c_int = 16 * 1024;
-
-/// Tells every part of the server to stop, and counts connections still open.
-#[derive(Default)]
-pub struct Shutdown {
-    stopping: AtomicBool,
-    stop: Event,
-    open: AtomicUsize,
-    closed: Event,
-}
-
-impl Shutdown {
-    pub fn new() -> Arc<Shutdown> {
-        Arc::new(Shutdown::default())
-    }
-
-    pub fn begin(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        self.stop.notify(usize::MAX);
-    }
-
-    pub fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
-    }
-
-    /// Resolves once shutdown has begun.
-    pub async fn stopped(&self) {
-        loop {
-            if self.is_stopping() {
-                return;
-            }
-            let listener = self.stop.listen();
-            if self.is_stopping() {
-                return;
-            }
-            listener.await;
-        }
-    }
-
-    /// Connections open now.
-    pub fn open_connections(&self) -> usize {
-        self.open.load(Ordering::SeqCst)
-    }
-
-    /// Waits until every connection has ended, at most `timeout`; false if some are still open.
-    pub async fn drained(&self, timeout: Duration) -> bool {
-        let wait = async {
-            loop {
-                if self.open_connections() == 0 {
-                    return true;
-                }
-                let listener = self.closed.listen();
-                if self.open_connections() == 0 {
-                    return true;
-                }
-                listener.await;
-            }
-        };
-        future::or(wait, async {
-            async_io::Timer::after(timeout).await;
-            false
-        })
-        .await
-    }
-}
-
-/// Counts one connection while it lives.
-struct OpenConnection(Arc<Shutdown>);
-
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::SeqCst);
-        self.0.closed.notify(usize::MAX);
-    }
-}
 
 /// Binds `addr` with our backlog. Port 0 picks a free port (tests).
 pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -136,8 +61,7 @@ pub async fn accept_loop(listener: TcpListener, edge: Arc<Edge>, shutdown: Arc<S
             continue;
         };
         configure(&stream, edge.limits.stall);
-        shutdown.open.fetch_add(1, Ordering::SeqCst);
-        let guard = OpenConnection(shutdown.clone());
+        let guard = shutdown.track_connection();
         let edge = edge.clone();
         let shutdown = shutdown.clone();
         async_std::task::spawn(async move {

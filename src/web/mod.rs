@@ -23,6 +23,7 @@ pub mod listener;
 mod login;
 mod ops_routes;
 mod origin;
+pub mod shutdown;
 mod site_routes;
 
 /// What every handler receives: the whole application core.

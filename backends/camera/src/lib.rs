@@ -1,8 +1,9 @@
 //! The camera contract of pistream: the async [`Camera`] trait, the [`Frame`] a camera delivers, its
 //! [`PixelFormat`], what a camera is asked for ([`CameraConfig`]) and what it grants ([`StreamInfo`]),
-//! and [`CameraError`], the optional [`controls`] a camera exposes, and [`pacing`], the deadline
-//! schedule that backends keeping their own frame clock share. Nothing else: every backend crate
-//! depends on this crate only, and the server knows cameras only through it.
+//! and [`CameraError`], the optional [`controls`] a camera exposes, [`pacing`], the deadline
+//! schedule that backends keeping their own frame clock share, and [`font`], the tiny bitmap font
+//! that draws text on YUYV frames (the mock's clock, the server's NO SIGNAL frame). Nothing else:
+//! every backend crate depends on this crate only, and the server knows cameras only through it.
 //!
 //! # Threading contract
 //! The server drives one camera from one dedicated capture thread (never from the async executor that
@@ -10,6 +11,7 @@
 //! device call can block forever (V4L2's `VIDIOC_DQBUF`) should still run it on a thread of its own, so
 //! that [`Camera::next_frame`] can give up with [`CameraError::Timeout`].
 
+pub mod font;
 pub mod pacing;
 
 use std::fmt;

@@ -2,7 +2,8 @@
 //!
 //! [`MockCamera`] delivers a moving test pattern as YUYV frames, like a real webcam, at the requested
 //! size (an odd width is rounded up to even, as YUYV needs pixel pairs) and frame rate. Every frame
-//! shows the local wall clock (`HH:MM:SS.mmm`) and a frame counter drawn with the built-in [`font`], so
+//! shows the local wall clock (`HH:MM:SS.mmm`) and a frame counter drawn with the contract crate's
+//! [`pistream_camera::font`], so
 //! consecutive frames always differ. The picture has camera-like detail: see `pattern.rs` for its
 //! measured JPEG size.
 //!
@@ -13,7 +14,6 @@
 //! picture, and that it forgets at every open, as a replugged camera would.
 
 pub mod control;
-pub mod font;
 mod pattern;
 pub mod picture;
 

@@ -15,7 +15,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::font;
+use pistream_camera::font;
+
 use crate::picture::PictureControls;
 
 /// Amplitude (luma steps, +-) of the fixed per-pixel scene texture. Tuned so that a 640x480 frame at

@@ -7,6 +7,7 @@
 //! Pacing is by deadline ([`pistream_camera::pacing`]) at the configured fps, or for recordings with `X-Timestamp`
 //! headers at the recorded intervals when asked ([`Timing::Recorded`]).
 
+mod frame;
 mod recording;
 mod source;
 
@@ -17,7 +18,7 @@ use pistream_camera::{
     async_trait, Camera, CameraConfig, CameraError, Frame, PixelFormat, StreamInfo,
 };
 
-use crate::source::ReplayFrame;
+use crate::frame::ReplayFrame;
 use pistream_camera::pacing::Pacer;
 
 /// Recorded gaps longer than this are treated as a pause in the recording, not replayed.

@@ -11,7 +11,7 @@
 
 use pistream_jpeg::MjpegSplitter;
 
-use crate::source::ReplayFrame;
+use crate::frame::ReplayFrame;
 
 /// Every complete frame of the recording, in order.
 pub(crate) fn parse(data: &[u8]) -> Vec<ReplayFrame> {

@@ -5,33 +5,11 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use pistream_camera::CameraError;
 
-/// One frame ready to deliver: its JPEG bytes, size from its SOF header, and for recordings the
-/// `X-Timestamp` it was recorded with (if the recording had one).
-#[derive(Debug, Clone)]
-pub(crate) struct ReplayFrame {
-    pub data: Arc<[u8]>,
-    pub width: u32,
-    pub height: u32,
-    pub timestamp: Option<Duration>,
-}
-
-impl ReplayFrame {
-    /// A frame from JPEG bytes, or `None` when they carry no readable frame header.
-    pub(crate) fn from_jpeg(bytes: &[u8], timestamp: Option<Duration>) -> Option<ReplayFrame> {
-        let (width, height) = pistream_jpeg::dimensions(bytes)?;
-        Some(ReplayFrame {
-            data: Arc::from(bytes),
-            width,
-            height,
-            timestamp,
-        })
-    }
-}
+use crate::frame::ReplayFrame;
+use crate::recording;
 
 /// Loads every frame of `path`: a folder of `*.jpg`/`*.jpeg` files, or a recording file.
 pub(crate) fn load(path: &Path) -> Result<Vec<ReplayFrame>, CameraError> {
@@ -40,7 +18,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<ReplayFrame>, CameraError> {
         load_folder(path)
     } else {
         let bytes = fs::read(path).map_err(|e| open_error(path, e))?;
-        let frames = crate::recording::parse(&bytes);
+        let frames = recording::parse(&bytes);
         if frames.is_empty() {
             return Err(CameraError::Other(format!(
                 "replay source {}: no complete JPEG frame found (expected a multipart MJPEG recording, \

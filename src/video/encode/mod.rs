@@ -14,8 +14,7 @@ pub mod scale;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use pistream_camera::{Frame, PixelFormat};
-use pistream_mock::font;
+use pistream_camera::{font, Frame, PixelFormat};
 
 pub use fast::{FastEncoder, Sampling};
 pub use image_enc::ImageEncoder;

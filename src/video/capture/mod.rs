@@ -11,19 +11,29 @@
 //! [`watchdog`]. A panic in the worker (a backend bug, a hostile recording) is logged once, shown as
 //! NO SIGNAL, and capture restarts with backoff on a fresh camera from the [`CameraFactory`]; a camera
 //! call that hangs past `hang_timeout` gets the same treatment (the stuck worker is abandoned).
+//!
+//! Here: the service and its capture thread. Beside it: `demand.rs` (when the thread runs),
+//! `stats.rs` (what it reports).
+
+mod demand;
+mod stats;
 
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame, StreamInfo};
+use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame};
 
 use crate::supervise::{Backoff, Spawner};
 use crate::video::encode;
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
-use crate::video::vitals::CaptureVitals;
 use crate::video::watchdog::{self, Heartbeat, Outcome};
+
+pub use demand::Demand;
+use demand::DemandState;
+pub use stats::CaptureStats;
+use stats::FpsMeter;
 
 /// Makes the camera the capture thread drives. One camera object is reused while it behaves (opened
 /// and closed on demand); a new one is made after it panicked or hung.
@@ -38,48 +48,6 @@ pub struct CaptureOptions {
     /// A single camera call (open, next frame, close) lasting longer than this is a hung driver: the
     /// worker is abandoned and the camera remade.
     pub hang_timeout: Duration,
-}
-
-/// Counters shown in `/api/state`. Written by the capture thread and by viewers; read by anyone.
-#[derive(Default)]
-pub struct CaptureStats {
-    pub frames_captured: AtomicU64,
-    pub frames_sent: AtomicU64,
-    pub frames_skipped: AtomicU64,
-    pub viewers: AtomicUsize,
-    pub online: AtomicBool,
-    /// Times the camera worker was restarted after a panic or a hang.
-    pub restarts: AtomicU64,
-    /// Faults, restarts, bytes, encode times, progress: for `/healthz` and `/metrics`.
-    pub vitals: CaptureVitals,
-    /// Measured frames per second, as `f64` bits (an exponential moving average).
-    fps_bits: AtomicU64,
-    status: Mutex<String>,
-    stream: Mutex<Option<StreamInfo>>,
-}
-
-impl CaptureStats {
-    pub fn fps_measured(&self) -> f64 {
-        f64::from_bits(self.fps_bits.load(Relaxed))
-    }
-    /// What the camera is doing, in words ("streaming", "idle", the last error...).
-    pub fn status(&self) -> String {
-        self.status.lock().clone()
-    }
-    /// What the camera granted when it was last opened.
-    pub fn stream_info(&self) -> Option<StreamInfo> {
-        self.stream.lock().clone()
-    }
-    fn set_status(&self, s: impl Into<String>) {
-        *self.status.lock() = s.into();
-    }
-}
-
-struct DemandState {
-    users: usize,
-    running: bool,
-    last_left: Instant,
-    shutting_down: bool,
 }
 
 /// One camera, captured on demand, published to one hub.
@@ -104,22 +72,6 @@ pub struct CaptureService {
 
 /// See [`CaptureService::run_after_open`].
 pub type OpenHook = Box<dyn Fn() + Send + Sync>;
-
-/// Keeps the camera running while held. Dropping the last one starts the idle countdown.
-pub struct Demand {
-    service: Arc<CaptureService>,
-}
-
-impl Drop for Demand {
-    fn drop(&mut self) {
-        let mut st = self.service.demand.lock();
-        st.users -= 1;
-        if st.users == 0 {
-            st.last_left = Instant::now();
-        }
-        self.service.demand_changed.notify_all();
-    }
-}
 
 /// Why no fresh frame could be had.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -165,53 +117,16 @@ impl CaptureService {
         &self.options
     }
 
-    /// Runs `hook` on the capture thread after each successful open of the camera (replacing any
-    /// earlier hook).
     /// The camera's controls (`None`: it has none). After a camera was remade (it panicked or
     /// hung), the new camera's handle.
     pub fn controls(&self) -> Option<Arc<dyn CameraControls>> {
         self.controls.lock().clone()
     }
 
+    /// Runs `hook` on the capture thread after each successful open of the camera (replacing any
+    /// earlier hook).
     pub fn run_after_open(&self, hook: OpenHook) {
         *self.after_open.lock() = Some(hook);
-    }
-
-    /// Asks for frames: starts the capture thread if it is not running. When that thread cannot be
-    /// started no frames come for this demand (a reader times out with a reason); the next demand
-    /// tries again. Request handlers use [`Self::try_demand`] to answer 503 instead.
-    pub fn demand(self: &Arc<Self>) -> Demand {
-        self.try_demand().unwrap_or_else(|e| {
-            log::error!("{e}");
-            let mut st = self.demand.lock();
-            st.users += 1;
-            Demand {
-                service: self.clone(),
-            }
-        })
-    }
-
-    /// Asks for frames; fails when the capture thread is needed and cannot be started (out of
-    /// threads): the caller fails its one request with 503.
-    pub fn try_demand(self: &Arc<Self>) -> Result<Demand, Unavailable> {
-        let mut st = self.demand.lock();
-        if !st.running && !st.shutting_down {
-            let me = self.clone();
-            self.threads
-                .spawn("capture", move || me.run())
-                .map_err(|e| Unavailable(format!("cannot start the capture thread: {e}")))?;
-            st.running = true;
-        }
-        st.users += 1;
-        self.demand_changed.notify_all();
-        Ok(Demand {
-            service: self.clone(),
-        })
-    }
-
-    /// Whether the capture thread is running (the camera open or being retried).
-    pub fn is_running(&self) -> bool {
-        self.demand.lock().running
     }
 
     /// A frame captured after this call, waiting at most `timeout`. Fails at once with the reason when
@@ -241,21 +156,6 @@ impl CaptureService {
                 Next::Closed => return Err(Unavailable("the server is shutting down".into())),
             }
         }
-    }
-
-    /// Stops capture for good and ends every stream (server shutdown).
-    pub fn shutdown(&self) {
-        self.demand.lock().shutting_down = true;
-        self.demand_changed.notify_all();
-        self.hub.close();
-    }
-
-    /// Waits until the capture thread has closed the camera and ended (after [`Self::shutdown`]).
-    pub fn wait_stopped(&self, timeout: Duration) -> bool {
-        let mut st = self.demand.lock();
-        self.demand_changed
-            .wait_while_for(&mut st, |s| s.running, timeout);
-        !st.running
     }
 
     /// A fresh camera from the factory; its controls handle replaces the old camera's.
@@ -413,37 +313,6 @@ impl CaptureService {
         self.frame_timeout() + Backoff::MAX
     }
 
-    /// Whether capture should go on: somebody wants frames, or the last left less than
-    /// `idle_timeout` ago.
-    fn wanted(&self) -> bool {
-        let st = self.demand.lock();
-        !st.shutting_down && (st.users > 0 || st.last_left.elapsed() < self.options.idle_timeout)
-    }
-
-    /// Waits `pause` (a retry backoff) but returns early when demand changes, so an idle or shutting
-    /// down server does not sit out the whole backoff.
-    fn sleep_unless_unwanted(&self, pause: Duration) {
-        let deadline = Instant::now() + pause;
-        let mut st = self.demand.lock();
-        while !st.shutting_down {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            // With nobody left, wake at the idle deadline to close up.
-            let wait = if st.users == 0 {
-                let idle_end = st.last_left + self.options.idle_timeout;
-                (deadline.min(idle_end)).saturating_duration_since(now)
-            } else {
-                deadline - now
-            };
-            if wait.is_zero() {
-                break;
-            }
-            self.demand_changed.wait_for(&mut st, wait);
-        }
-    }
-
     fn fault(&self, error: &str) {
         log::warn!(
             "camera {}: {error}; showing NO SIGNAL and retrying",
@@ -473,24 +342,5 @@ impl CaptureService {
         self.hub
             .publish(Arc::new(EncodedFrame::new(&jpeg, frame, live)));
         Ok(())
-    }
-}
-
-/// Frames per second as an exponential moving average of frame intervals.
-#[derive(Default)]
-struct FpsMeter {
-    last: Option<Instant>,
-    interval: Option<f64>,
-}
-
-impl FpsMeter {
-    fn tick(&mut self) -> f64 {
-        let now = Instant::now();
-        if let Some(last) = self.last.replace(now) {
-            let dt = (now - last).as_secs_f64();
-            let avg = self.interval.map_or(dt, |avg| avg * 0.9 + dt * 0.1);
-            self.interval = Some(avg);
-        }
-        self.interval.filter(|i| *i > 0.0).map_or(0.0, |i| 1.0 / i)
     }
 }

@@ -4,6 +4,11 @@
 //! `Range` (one byte range; 206 / 416) and `If-Range` (strong comparison), evaluated in the order
 //! RFC 9110 §13.2.2 gives. Handlers build [`Validators`] for what they serve and hand the body to
 //! [`bytes_response`] or [`file_response`], which answer 304, 206, 416 or 200.
+//!
+//! Beside it: `tags.rs` (entity-tag lists), `range.rs` (the `Range` header).
+
+mod range;
+mod tags;
 
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,6 +18,9 @@ use async_std::io::{BufReader, ReadExt, SeekExt, SeekFrom};
 use tide::{Body, Response, StatusCode};
 
 use super::Request;
+use range::parse_range;
+pub use range::Ranged;
+use tags::none_match_hits;
 
 /// What identifies one version of a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,89 +143,6 @@ fn whole_seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// True when an `If-None-Match` field value names `etag`: `*`, or any listed tag equal under
-/// weak comparison (RFC 9110 §8.8.3.2: `W/"a"` and `"a"` are the same).
-pub fn none_match_hits(list: &str, etag: &str) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
-    let ours = opaque(etag);
-    list.trim() == "*" || split_tags(list).any(|t| opaque(t) == ours)
-}
-
-/// The entity tags of a list. Commas inside a quoted tag do not split it.
-fn split_tags(list: &str) -> impl Iterator<Item = &str> {
-    let mut rest = list;
-    std::iter::from_fn(move || loop {
-        rest = rest.trim_start_matches([' ', '\t', ',']);
-        if rest.is_empty() {
-            return None;
-        }
-        let start = rest;
-        let after_prefix = rest.strip_prefix("W/").unwrap_or(rest);
-        let end = match after_prefix.strip_prefix('"') {
-            // The closing quote ends the tag.
-            Some(inner) => inner
-                .find('"')
-                .map(|i| start.len() - inner.len() + i + 1)
-                .unwrap_or(start.len()),
-            // Not a valid tag: it runs to the next comma and matches nothing of ours.
-            None => start.find(',').unwrap_or(start.len()),
-        };
-        rest = &start[end..];
-        let tag = start[..end].trim();
-        if !tag.is_empty() {
-            return Some(tag);
-        }
-    })
-}
-
-/// What a `Range` header asks of a body of `size` bytes.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub enum Ranged {
-    /// No usable range (absent, malformed, several ranges, another unit): send it all, 200.
-    Full,
-    /// Inclusive first and last byte: 206.
-    Part(u64, u64),
-    /// A well-formed range beyond the end: 416.
-    Unsatisfiable,
-}
-
-/// Parses one `bytes=` range. Several ranges get the whole body: multipart/byteranges is optional
-/// and a full 200 is a correct answer.
-pub fn parse_range(header: &str, size: u64) -> Ranged {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return Ranged::Full;
-    };
-    if spec.contains(',') {
-        return Ranged::Full;
-    }
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return Ranged::Full;
-    };
-    let number = |s: &str| s.trim().parse::<u64>().ok();
-    match (first.trim().is_empty(), last.trim().is_empty()) {
-        // `-N`: the last N bytes.
-        (true, false) => match number(last) {
-            Some(0) => Ranged::Unsatisfiable,
-            Some(_) if size == 0 => Ranged::Unsatisfiable,
-            Some(n) => Ranged::Part(size - n.min(size), size - 1),
-            None => Ranged::Full,
-        },
-        // `N-`: from N to the end.
-        (false, true) => match number(first) {
-            Some(a) if a < size => Ranged::Part(a, size - 1),
-            Some(_) => Ranged::Unsatisfiable,
-            None => Ranged::Full,
-        },
-        (false, false) => match (number(first), number(last)) {
-            (Some(a), Some(b)) if a > b => Ranged::Full,
-            (Some(a), Some(b)) if a < size => Ranged::Part(a, b.min(size - 1)),
-            (Some(_), Some(_)) => Ranged::Unsatisfiable,
-            _ => Ranged::Full,
-        },
-        (true, true) => Ranged::Full,
-    }
-}
-
 /// The answer to a GET of a `size`-byte body: the response with its headers set, and the byte
 /// span `(start, len)` the caller must send — `None` when the answer is finished (304, 416).
 fn answer(
@@ -310,29 +235,6 @@ mod tests {
     }
 
     #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), Ranged::Part(0, 9));
-        assert_eq!(parse_range("bytes=90-200", 100), Ranged::Part(90, 99));
-        assert_eq!(parse_range("bytes=10-", 100), Ranged::Part(10, 99));
-        assert_eq!(parse_range("bytes=-10", 100), Ranged::Part(90, 99));
-        assert_eq!(parse_range("bytes=-500", 100), Ranged::Part(0, 99));
-        assert_eq!(parse_range("bytes=100-", 100), Ranged::Unsatisfiable);
-        assert_eq!(parse_range("bytes=100-200", 100), Ranged::Unsatisfiable);
-        assert_eq!(parse_range("bytes=-0", 100), Ranged::Unsatisfiable);
-        assert_eq!(parse_range("bytes=-5", 0), Ranged::Unsatisfiable);
-        for ignored in [
-            "bytes=0-1,5-6",
-            "items=0-1",
-            "bytes=x-",
-            "bytes=5-1",
-            "bytes=-",
-            "bytes=1",
-        ] {
-            assert_eq!(parse_range(ignored, 100), Ranged::Full, "{ignored}");
-        }
-    }
-
-    #[test]
     fn file_validators() {
         let t = at(784_111_777);
         let v = Validators::file("", 10, t);
@@ -348,33 +250,6 @@ mod tests {
             "and the time below a second"
         );
         assert_eq!(Validators::tag("abc").etag, "\"abc\"");
-    }
-
-    #[test]
-    fn if_none_match_lists_weak_tags_and_star() {
-        let tag = "\"a-1\"";
-        for hit in [
-            "\"a-1\"",
-            "W/\"a-1\"",
-            "\"x\", \"a-1\"",
-            "\"x\",W/\"a-1\"",
-            " \"x\" ,  \"a-1\" ",
-            "*",
-            "\"with,comma\", \"a-1\"",
-        ] {
-            assert!(none_match_hits(hit, tag), "{hit}");
-        }
-        for miss in [
-            "\"a\"",
-            "\"a-1",
-            "a-1",
-            "\"x\", \"a-10\"",
-            "\"with,\"a-1\"\"",
-            "",
-        ] {
-            assert!(!none_match_hits(miss, tag), "{miss}");
-        }
-        assert!(none_match_hits("\"a-1\"", "W/\"a-1\""), "weak both ways");
     }
 
     #[test]
