@@ -236,6 +236,67 @@ fn bad_and_missing_names() {
     assert_eq!(g.file("alias.jpg").unwrap(), g.dir().join("2016.jpg"));
 }
 
+/// The thumbnail folders in `.thumbs/`, sorted.
+fn thumb_folders(pic: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(pic.join(".thumbs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn thumbnails_of_no_photo_are_pruned_at_open_on_delete_and_on_refresh() {
+    let f = folder();
+    let g = Gallery::open(&f.pic).unwrap();
+    g.thumbnail("2016.jpg").unwrap();
+    g.thumbnail("x2016.jpg").unwrap();
+    let live = thumb_folders(&f.pic);
+    assert_eq!(live.len(), 2);
+    drop(g);
+
+    // What older builds left: a folder named by std's DefaultHasher (16 hex digits) for a photo
+    // that still exists, a stray file, and a symlink leading out of the folder.
+    let thumbs = f.pic.join(".thumbs");
+    let old_style = thumbs.join({
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        "2016.jpg".hash(&mut h);
+        format!("{:016x}", h.finish())
+    });
+    fs::create_dir(&old_style).unwrap();
+    fs::write(old_style.join("18a2b3c4d5e6f708-4d2.jpg"), b"old thumbnail").unwrap();
+    fs::write(thumbs.join(".tmp-1-0"), b"half a thumbnail").unwrap();
+    std::os::unix::fs::symlink(&f.outside, thumbs.join("link")).unwrap();
+
+    let g = Gallery::open(&f.pic).unwrap();
+    assert_eq!(
+        thumb_folders(&f.pic),
+        live,
+        "only the live folders are left"
+    );
+    assert!(f.outside.exists(), "the link went, not its target");
+    g.thumbnail("2016.jpg").unwrap();
+    g.thumbnail("x2016.jpg").unwrap();
+    assert_eq!(
+        g.thumbnails_made(),
+        0,
+        "the live thumbnails are still found"
+    );
+
+    // A delete takes the photo's folder and any orphan that appeared meanwhile.
+    fs::create_dir(&old_style).unwrap();
+    g.delete("2016.jpg").unwrap();
+    assert!(!old_style.exists());
+    assert_eq!(thumb_folders(&f.pic).len(), 1);
+
+    // A photo deleted by hand loses its thumbnails at the next rescan.
+    fs::remove_file(f.pic.join("x2016.jpg")).unwrap();
+    g.refresh().unwrap();
+    assert_eq!(thumb_folders(&f.pic), Vec::<String>::new());
+}
+
 #[test]
 fn delete_removes_exactly_one_file_and_its_thumbnail() {
     let f = folder();

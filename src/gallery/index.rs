@@ -85,6 +85,11 @@ impl Index {
         self.positions.get(name).copied()
     }
 
+    /// Every photo's name, newest first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
     /// The photo at `pos`.
     pub fn get(&self, pos: usize) -> Option<&Entry> {
         self.entries.get(pos)

@@ -85,26 +85,47 @@ pub struct GalleryPage {
 }
 
 impl Gallery {
-    /// Opens (creating it if missing) and scans the photo folder.
+    /// Opens (creating it if missing) and scans the photo folder, and drops cached thumbnails that
+    /// belong to no photo.
     pub fn open(pic_dir: &Path) -> Result<Gallery, GalleryError> {
         fs::create_dir_all(pic_dir)?;
         let dir = fs::canonicalize(pic_dir)?;
         let index = Index::scan(&dir)?;
-        Ok(Gallery {
+        let gallery = Gallery {
             thumbs: ThumbCache::new(&dir),
             dir,
             index: RwLock::new(Arc::new(index)),
             writer: Mutex::new(()),
             dims: Mutex::new(HashMap::new()),
-        })
+        };
+        gallery.prune_thumbnails(&gallery.snapshot());
+        Ok(gallery)
     }
 
     /// Rescans the folder and swaps the new index in (the watcher calls this, off the executor).
+    /// Photos that went meanwhile (deleted by hand) lose their cached thumbnails.
     pub fn refresh(&self) -> Result<(), GalleryError> {
         let _writer = self.writer.lock();
         let index = Index::scan(&self.dir)?;
+        let some_went = self
+            .snapshot()
+            .names()
+            .any(|name| index.position(name).is_none());
+        if some_went {
+            self.prune_thumbnails(&index);
+        }
         self.swap(index);
         Ok(())
+    }
+
+    /// Drops cached thumbnails that belong to no photo of `index`. A failure costs disk space
+    /// only, so it is logged, not returned.
+    fn prune_thumbnails(&self, index: &Index) {
+        match self.thumbs.prune(index.names()) {
+            Ok(0) => {}
+            Ok(n) => log::info!("removed {n} cached thumbnail folder(s) of photos that are gone"),
+            Err(e) => log::warn!("cannot prune the thumbnail cache: {e}"),
+        }
     }
 
     /// Page `page` (1-based) of `per_page` photos, newest first. A page past the end is empty.
@@ -172,6 +193,7 @@ impl Gallery {
         }
         self.dims.lock().remove(name);
         let rest = self.snapshot().without(name);
+        self.prune_thumbnails(&rest);
         self.swap(rest);
         Ok(())
     }

@@ -1,23 +1,25 @@
 //! The thumbnail cache: ~320 px wide JPEGs kept in a hidden folder of the photo folder
 //! (`pic/.thumbs/`, invisible to the listing because it starts with a dot). Each photo has a
-//! sub-folder named by a hash of its name, holding one file keyed by the source's mtime and size,
-//! so a changed photo gets a new thumbnail and the old one is dropped. Concurrent requests for the
+//! sub-folder named by a stable hash of its name, holding one file keyed by the source's mtime and
+//! size, so a changed photo gets a new thumbnail and the old one is dropped. Folders that belong to
+//! no photo (deleted behind our back, or named by an older key scheme) are pruned at start and when
+//! photos go. Concurrent requests for the
 //! same missing thumbnail wait on one per-name lock, so the photo is decoded once, not once per
 //! request, and at most one decode per core runs at a time (a first look at a page of 50 photos
 //! must not hold 50 full-size pictures in a Pi's memory at once). Everything here blocks: callers
 //! run it off the async executor.
 
 use parking_lot::{Condvar, Mutex};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use blake2::digest::consts::U16;
+use blake2::{Blake2b, Digest};
 use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, Rgb, RgbImage};
@@ -95,6 +97,38 @@ impl ThumbCache {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Removes every cache entry that belongs to none of the `live` photos: the folders of photos
+    /// deleted behind our back, folders named by an older key scheme (std's `DefaultHasher`, whose
+    /// output may change between Rust releases), stray files. Returns how many entries went.
+    /// Entries that cannot be removed (a read-only photo folder) are left, with a debug line.
+    pub fn prune<'a>(&self, live: impl IntoIterator<Item = &'a str>) -> io::Result<usize> {
+        let keep: HashSet<String> = live.into_iter().map(name_key).collect();
+        let entries = match fs::read_dir(&self.dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            other => other?,
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_name().to_str().is_some_and(|n| keep.contains(n)) {
+                continue;
+            }
+            let path = entry.path();
+            // `file_type` does not follow symlinks: a link is removed itself, never its target.
+            let gone = if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            match gone {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => log::debug!("cannot prune {}: {e}", path.display()),
+            }
+        }
+        Ok(removed)
     }
 
     fn cache_file(&self, name: &str, meta: &fs::Metadata) -> PathBuf {
@@ -186,11 +220,12 @@ impl Drop for Permit<'_> {
 }
 
 /// The sub-folder of a photo's thumbnails: a hash, because names may be up to 255 bytes and
-/// contain anything.
+/// contain anything. BLAKE2b with a 128-bit output: fixed by its specification (RFC 7693), so a
+/// folder one build made is found by every later build — std's `DefaultHasher` promises no such
+/// thing and orphaned the cache whenever Rust changed it. 32 hex digits also tell the new folders
+/// from the old 16-digit ones at a glance.
 fn name_key(name: &str) -> String {
-    let mut h = DefaultHasher::new();
-    name.hash(&mut h);
-    format!("{:016x}", h.finish())
+    format!("{:x}", Blake2b::<U16>::digest(name.as_bytes()))
 }
 
 /// Decodes `source`, turns it upright by its EXIF orientation and shrinks it to [`WIDTH`].
@@ -248,6 +283,18 @@ pub static PLACEHOLDER: Lazy<Vec<u8>> = Lazy::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key of a name must never change between builds or Rust releases: a changed key orphans
+    /// every cached thumbnail. This pins it to BLAKE2b-128 of the UTF-8 name (the values are
+    /// Python's `hashlib.blake2b(name, digest_size=16)`, an independent implementation).
+    #[test]
+    fn name_keys_are_stable() {
+        assert_eq!(name_key(""), "cae66941d9efbd404e4d88758ea67670");
+        assert_eq!(
+            name_key("20240101-120000-000.jpg"),
+            "7ef5a873df1c302bca01c0f1fa08fbd7"
+        );
+    }
 
     #[test]
     fn permits_bound_holders_and_wake_waiters() {
