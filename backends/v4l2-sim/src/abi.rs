@@ -31,6 +31,18 @@ pub const VIDIOC_STREAMOFF: u64 = iow(19, size_of::<i32>());
 pub const VIDIOC_S_PARM: u64 = iowr(22, size_of::<StreamParm>());
 pub const VIDIOC_ENUM_FRAMESIZES: u64 = iowr(74, size_of::<FrmSizeEnum>());
 pub const VIDIOC_ENUM_FRAMEINTERVALS: u64 = iowr(75, size_of::<FrmIvalEnum>());
+pub const VIDIOC_G_CTRL: u64 = iowr(27, size_of::<Control>());
+pub const VIDIOC_S_CTRL: u64 = iowr(28, size_of::<Control>());
+pub const VIDIOC_QUERYCTRL: u64 = iowr(36, size_of::<QueryCtrl>());
+pub const VIDIOC_QUERYMENU: u64 = iowr(37, size_of::<QueryMenu>());
+pub const VIDIOC_G_EXT_CTRLS: u64 = iowr(71, size_of::<ExtControls>());
+pub const VIDIOC_S_EXT_CTRLS: u64 = iowr(72, size_of::<ExtControls>());
+pub const VIDIOC_TRY_EXT_CTRLS: u64 = iowr(73, size_of::<ExtControls>());
+
+pub const CTRL_FLAG_NEXT_CTRL: u32 = 0x8000_0000;
+pub const CTRL_FLAG_NEXT_COMPOUND: u32 = 0x4000_0000;
+pub const CTRL_FLAG_READ_ONLY: u32 = 0x0004;
+pub const CTRL_FLAG_INACTIVE: u32 = 0x0010;
 
 pub const BUF_TYPE_VIDEO_CAPTURE: u32 = 1;
 pub const MEMORY_MMAP: u32 = 1;
@@ -164,6 +176,61 @@ pub struct FrmIvalEnum {
     pub reserved: [u32; 2],
 }
 
+/// `struct v4l2_queryctrl`.
+#[repr(C)]
+pub struct QueryCtrl {
+    pub id: u32,
+    pub typ: u32,
+    pub name: [u8; 32],
+    pub minimum: i32,
+    pub maximum: i32,
+    pub step: i32,
+    pub default_value: i32,
+    pub flags: u32,
+    pub reserved: [u32; 2],
+}
+
+/// `struct v4l2_querymenu` (packed): the 32 bytes are a name, or an `i64` for integer menus.
+#[repr(C, packed)]
+pub struct QueryMenu {
+    pub id: u32,
+    pub index: u32,
+    pub name: [u8; 32],
+    pub reserved: u32,
+}
+
+/// `struct v4l2_control`.
+#[repr(C)]
+pub struct Control {
+    pub id: u32,
+    pub value: i32,
+}
+
+/// `struct v4l2_ext_control` (packed): the union's `value64` member is the one read and written.
+#[repr(C, packed)]
+pub struct ExtControl {
+    pub id: u32,
+    pub size: u32,
+    pub reserved2: u32,
+    pub value: i64,
+}
+
+/// `struct v4l2_ext_controls`.
+#[repr(C)]
+pub struct ExtControls {
+    pub which: u32,
+    pub count: u32,
+    pub error_idx: u32,
+    pub request_fd: i32,
+    pub reserved: u32,
+    pub controls: *mut ExtControl,
+}
+
+const _: () = assert!(size_of::<QueryCtrl>() == 68);
+const _: () = assert!(size_of::<QueryMenu>() == 44);
+const _: () = assert!(size_of::<Control>() == 8);
+const _: () = assert!(size_of::<ExtControl>() == 20);
+const _: () = assert!(size_of::<ExtControls>() == 32);
 const _: () = assert!(size_of::<FmtDesc>() == 64);
 const _: () = assert!(size_of::<Format>() == 208);
 const _: () = assert!(size_of::<RequestBuffers>() == 20);
@@ -190,5 +257,10 @@ mod tests {
         assert_eq!(VIDIOC_QBUF, 3227014671);
         assert_eq!(VIDIOC_QUERYBUF, 3227014665);
         assert_eq!(VIDIOC_S_FMT, 3234878981);
+        assert_eq!(VIDIOC_G_CTRL, 3221771803);
+        assert_eq!(VIDIOC_QUERYCTRL, 3225703972);
+        assert_eq!(VIDIOC_QUERYMENU, 3224131109);
+        assert_eq!(VIDIOC_G_EXT_CTRLS, 3223344711);
+        assert_eq!(VIDIOC_S_EXT_CTRLS, 3223344712);
     }
 }

@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 use libc::c_int;
 
+use crate::controls::SimControl;
+
 /// A pixel format the simulated camera offers, with its sizes and the intervals it offers at each.
 #[derive(Debug, Clone)]
 pub struct SimFormat {
@@ -68,6 +70,8 @@ pub(crate) struct Device {
     /// The most buffers the client ever held dequeued at once.
     pub max_held: usize,
     pub delivered: usize,
+    /// The device's controls, in id order; values kept across opens, reset on unplug.
+    pub controls: Vec<SimControl>,
 }
 
 pub(crate) struct Open {

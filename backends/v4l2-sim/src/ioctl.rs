@@ -1,12 +1,13 @@
 //! `v4l2_ioctl`: the requests rscam issues, answered the way a UVC driver does — enumerations by index
 //! until EINVAL, S_FMT/S_PARM adjusting to the nearest mode offered, buffers queued and dequeued, a
-//! blocking DQBUF — and ENOTTY for everything else.
+//! blocking DQBUF, the control requests (`controls.rs`) — and ENOTTY for everything else.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libc::c_int;
 
 use crate::abi::*;
+use crate::controls;
 use crate::device::{sim, Device, Negotiated, Registry, SimFormat};
 
 /// Answers one ioctl; `Err(errno)` on failure.
@@ -26,6 +27,13 @@ pub(crate) unsafe fn ioctl(fd: c_int, request: u64, arg: *mut libc::c_void) -> R
         VIDIOC_DQBUF => dqbuf(fd, &mut *(arg as *mut Buffer)),
         VIDIOC_STREAMON => stream(fd, true),
         VIDIOC_STREAMOFF => stream(fd, false),
+        VIDIOC_QUERYCTRL => controls::queryctrl(fd, &mut *(arg as *mut QueryCtrl)),
+        VIDIOC_QUERYMENU => controls::querymenu(fd, &mut *(arg as *mut QueryMenu)),
+        VIDIOC_G_CTRL => controls::g_ctrl(fd, &mut *(arg as *mut Control)),
+        VIDIOC_S_CTRL => controls::s_ctrl(fd, &mut *(arg as *mut Control)),
+        VIDIOC_G_EXT_CTRLS | VIDIOC_S_EXT_CTRLS | VIDIOC_TRY_EXT_CTRLS => {
+            controls::ext_ctrls(fd, &mut *(arg as *mut ExtControls), request)
+        }
         _ => Err(libc::ENOTTY),
     }
 }

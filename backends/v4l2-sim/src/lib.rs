@@ -1,7 +1,8 @@
 //! A simulated V4L2 camera for tests: stands in for the five libv4l2 functions rscam calls, so the
 //! backend's real rscam code runs against a device that offers MJPEG and YUYV modes, delivers the
-//! frames a test pushes, and can be unplugged (EIO, then ENODEV) and plugged back — on a machine with
-//! no camera, no kernel module and no libv4l2.
+//! frames a test pushes, has controls ([`SimCamera::set_controls`], e.g. [`uvc_controls`]), and can
+//! be unplugged (EIO, then ENODEV) and plugged back — on a machine with no camera, no kernel module
+//! and no libv4l2.
 //!
 //! Use it as a dev-dependency, together with `pistream-v4l2-stub` (an empty `libv4l2.a` so that
 //! `-lv4l2` links), and invoke [`export_v4l2!`] once per test binary. Give every test its own device
@@ -13,6 +14,7 @@
 compile_error!("the V4L2 simulator mirrors the 64-bit Linux ABI only");
 
 mod abi;
+mod controls;
 mod device;
 #[doc(hidden)]
 pub mod ffi;
@@ -20,6 +22,7 @@ mod ioctl;
 
 use std::time::{Duration, Instant};
 
+pub use controls::{uvc_controls, SimControl, SimControlType};
 pub use device::{Negotiated, SimFormat};
 #[doc(hidden)]
 pub use libc;
@@ -97,6 +100,7 @@ impl SimCamera {
                 negotiated: None,
                 max_held: 0,
                 delivered: 0,
+                controls: Vec::new(),
             },
         );
         SimCamera {
@@ -132,6 +136,17 @@ impl SimCamera {
         self.with(|d| d.continuous = Some(frame));
     }
 
+    /// Gives the camera `controls` (kept sorted by id, as drivers list them).
+    pub fn set_controls(&self, mut controls: Vec<SimControl>) {
+        controls.sort_by_key(|c| c.id);
+        self.with(|d| d.controls = controls);
+    }
+
+    /// The value control `id` holds in the device now.
+    pub fn control_value(&self, id: u32) -> Option<i32> {
+        self.with(|d| d.controls.iter().find(|c| c.id == id).map(|c| c.value))
+    }
+
     /// Frames pushed and not yet dequeued.
     pub fn pending_frames(&self) -> usize {
         self.with(|d| d.frames.len())
@@ -164,6 +179,10 @@ impl SimCamera {
             dev.generation += 1;
             dev.frames.clear();
             dev.negotiated = None;
+            // A replugged camera starts from its defaults.
+            for c in &mut dev.controls {
+                c.value = c.default;
+            }
         }
         for open in reg.fds.values_mut().filter(|o| o.path == self.path) {
             open.eio_pending = open.streaming;

@@ -5,22 +5,28 @@
 //! logging what differs, then starts capture on a thread of its own (`worker.rs`). MJPEG is passed
 //! through untouched except for a missing Huffman table; YUYV and RGB24 frames are delivered raw for
 //! the server to encode. Errors say what to do ([`errors`]); an unplugged camera turns into
-//! [`CameraError::Disconnected`], and opening again after it is back works.
+//! [`CameraError::Disconnected`], and opening again after it is back works. The device's [`controls`]
+//! are reachable while it captures.
 //!
 //! rscam is used with libv4l2 (its default, not `no_wrapper`): see docs/PLATFORMS.md for why, and for
 //! the `no-wrapper` feature that switches the whole build to direct ioctls.
 
+pub mod controls;
 pub mod devices;
 pub mod errors;
 pub mod frames;
 pub mod negotiate;
 mod worker;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pistream_camera::{
-    async_trait, Camera, CameraConfig, CameraError, DeviceInfo, Frame, PixelFormat, StreamInfo,
+    async_trait, Camera, CameraConfig, CameraControls, CameraError, DeviceInfo, Frame, PixelFormat,
+    StreamInfo,
 };
+
+use crate::controls::V4l2Controls;
 
 use crate::negotiate::{choose, intervals_for, Choice};
 use crate::worker::{Stream, Worker};
@@ -59,6 +65,7 @@ impl Default for V4l2Options {
 pub struct V4l2Camera {
     options: V4l2Options,
     worker: Option<Worker>,
+    controls: Arc<V4l2Controls>,
 }
 
 impl V4l2Camera {
@@ -70,10 +77,12 @@ impl V4l2Camera {
         V4l2Camera {
             options,
             worker: None,
+            controls: Arc::default(),
         }
     }
 
     fn stop_worker(&mut self) {
+        self.controls.detach();
         if let Some(worker) = self.worker.take() {
             if !worker.stop(self.options.close_timeout) {
                 log::warn!(
@@ -192,7 +201,15 @@ impl Camera for V4l2Camera {
             width: info.width,
             height: info.height,
         };
-        self.worker = Some(Worker::spawn(camera, device.to_string(), stream)?);
+        let camera = Arc::new(camera);
+        self.controls.attach(camera.clone(), device);
+        match Worker::spawn(camera, device.to_string(), stream) {
+            Ok(worker) => self.worker = Some(worker),
+            Err(e) => {
+                self.controls.detach();
+                return Err(e.into());
+            }
+        }
         log::info!("{}", info.description);
         Ok(info)
     }
@@ -208,5 +225,9 @@ impl Camera for V4l2Camera {
 
     fn devices(&self) -> Vec<DeviceInfo> {
         devices::all()
+    }
+
+    fn controls(&self) -> Option<Arc<dyn CameraControls>> {
+        Some(self.controls.clone())
     }
 }

@@ -3,7 +3,8 @@
 //! frame in a one-frame slot; `next_frame` waits on the slot with a timeout. Each rscam frame is copied
 //! out and dropped — re-queueing its buffer — before the next capture, so the driver never runs out of
 //! buffers because of us. The thread owns the camera and drops it (STREAMOFF, munmap, close) before it
-//! says it has exited, so a reopen after `close` does not find the device busy.
+//! says it has exited, so a reopen after `close` does not find the device busy. (The camera is an
+//! `Arc` shared with the controls handle, which lets go of it before capture is stopped.)
 
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,7 +46,11 @@ pub struct Worker {
 
 impl Worker {
     /// Starts capturing from a started rscam camera.
-    pub fn spawn(camera: rscam::Camera, device: String, stream: Stream) -> std::io::Result<Worker> {
+    pub fn spawn(
+        camera: Arc<rscam::Camera>,
+        device: String,
+        stream: Stream,
+    ) -> std::io::Result<Worker> {
         let shared = Arc::new(Shared {
             slot: Mutex::new(Slot::default()),
             changed: Condvar::new(),
@@ -108,7 +113,7 @@ impl Drop for Worker {
     }
 }
 
-fn run(camera: rscam::Camera, device: &str, stream: Stream, shared: &Shared) {
+fn run(camera: Arc<rscam::Camera>, device: &str, stream: Stream, shared: &Shared) {
     let mut dropped = 0u64;
     while !shared.stop.load(Ordering::SeqCst) {
         let result = match camera.capture() {
