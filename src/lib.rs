@@ -15,8 +15,11 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod server;
+pub mod signals;
 pub mod site;
 pub mod supervise;
+// systemd is a Linux service manager, and sd-notify speaks over a Unix socket.
+#[cfg(unix)]
 pub mod systemd;
 pub mod urls;
 pub mod video;

@@ -56,6 +56,7 @@ async fn serve(config: pistream::config::Config) -> Result<(), String> {
         running.app.config.pic.display(),
         running.app.config.content.display()
     );
+    #[cfg(unix)]
     pistream::systemd::ready(running.addr, &running.app);
     running.run_until(signals).await.map_err(|e| e.to_string())
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use async_std::task::JoinHandle;
 use pistream_camera::Camera;
-use signal_hook_async_std::Signals;
 
 use crate::app::App;
 use crate::config::Config;
+use crate::signals::TerminationSignals;
 use crate::video::cameras;
 use crate::video::capture::CameraFactory;
 use crate::web::{self, shutdown::Shutdown};
@@ -20,11 +20,11 @@ use crate::web::{self, shutdown::Shutdown};
 /// How long shutdown waits for open connections (a viewer that stopped reading never finishes).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// SIGTERM and SIGINT, caught from now on. Register them before announcing the server: a signal
-/// that arrives earlier would kill the process instead of stopping it gracefully.
-pub fn termination_signals() -> io::Result<Signals> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    Signals::new([SIGTERM, SIGINT])
+/// The stop requests (SIGTERM and SIGINT; Ctrl-C, Ctrl-Break and console close on Windows), caught
+/// from now on. Register them before announcing the server: a signal that arrives earlier would kill
+/// the process instead of stopping it gracefully.
+pub fn termination_signals() -> io::Result<TerminationSignals> {
+    TerminationSignals::listen()
 }
 
 /// A server that is listening.
@@ -106,14 +106,11 @@ impl Running {
     }
 
     /// Runs until one of `signals` arrives, then shuts down gracefully.
-    pub async fn run_until(self, mut signals: Signals) -> io::Result<()> {
-        use futures_lite::StreamExt;
-        let handle = signals.handle();
-        if let Some(sig) = signals.next().await {
-            log::info!("signal {sig}: shutting down");
-        }
+    pub async fn run_until(self, mut signals: TerminationSignals) -> io::Result<()> {
+        let sig = signals.next().await;
+        log::info!("{sig}: shutting down");
+        #[cfg(unix)]
         crate::systemd::stopping();
-        handle.close();
         self.shutdown().await;
         Ok(())
     }

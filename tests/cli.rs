@@ -77,6 +77,7 @@ fn cameras_lists_the_camera_programs_on_the_path_with_ready_made_lines() {
     assert!(exec.is_some(), "exec is a backend of every build: {text}");
 }
 
+#[cfg(unix)]
 #[test]
 fn sigterm_ends_streams_cleanly_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();

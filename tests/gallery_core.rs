@@ -1,6 +1,9 @@
 //! The gallery core on a hostile photo folder: what is listed and in which order, paging,
 //! neighbours, name checks, symlinks, delete (exactly one file), thumbnails (size, EXIF, placeholder,
 //! cache following its source, one decode under concurrency) and a 10,000-photo folder.
+// Unix-only: the fixtures hold symlinks (one leading outside the folder), which Windows creates
+// only with admin rights. tests/unix_only_paths.rs requires this cfg.
+#![cfg(unix)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! sd_notify as systemd sees it: the real binary, with `NOTIFY_SOCKET` pointing at a unix datagram
 //! socket this test holds, says `READY=1` once it answers HTTP, pings `WATCHDOG=1` while
 //! `WATCHDOG_USEC` is set, and says `STOPPING=1` on SIGTERM.
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

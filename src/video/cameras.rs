@@ -3,6 +3,11 @@
 
 use pistream_camera::Camera;
 
+// The V4L2 crate compiles to nothing off Linux (so that `cargo test --workspace` builds everywhere):
+// say so, rather than fail on a missing `V4l2Camera`.
+#[cfg(all(feature = "pi", not(target_os = "linux")))]
+compile_error!("`--features pi` is the V4L2 backend, which exists on Linux only (on Windows: `--features windows`)");
+
 use crate::config::Config;
 
 /// The backends this binary was built with, in the order `pistream cameras` lists them.

@@ -4,7 +4,6 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +21,7 @@ const LISTEN_BACKLOG: i32 = 1024;
 
 /// Unsent bytes a socket may hold before it stops accepting writes. Without a cap the kernel buffers
 /// seconds of video for a slow viewer (measured: 13–16 s at 256 KB/s); 16 KiB kept it under ~0.5 s.
+#[cfg(target_os = "linux")]
 const NOTSENT_LOWAT: libc::c_int = 16 * 1024;
 
 /// Binds `addr` with our backlog. Port 0 picks a free port (tests).
@@ -49,8 +49,7 @@ pub async fn accept_loop(listener: TcpListener, edge: Arc<Edge>, shutdown: Arc<S
                 // Out of file descriptors, or a connection reset before we took it: log, breathe,
                 // go on. Never a reason to stop serving.
                 log::warn!("accept failed: {e}");
-                if e.raw_os_error() == Some(libc::EMFILE) || e.raw_os_error() == Some(libc::ENFILE)
-                {
+                if out_of_descriptors(&e) {
                     async_io::Timer::after(Duration::from_millis(100)).await;
                 }
                 continue;
@@ -94,11 +93,25 @@ async fn refuse_busy_client(mut stream: TcpStream, peer: SocketAddr, max: usize)
     let _ = super::limits::within(Duration::from_secs(2), reply).await;
 }
 
+/// Whether accepting failed because the process or the system ran out of file descriptors.
+#[cfg(unix)]
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+}
+
+/// Whether accepting failed because the process ran out of sockets (`WSAEMFILE`, 10024).
+#[cfg(not(unix))]
+fn out_of_descriptors(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(10024)
+}
+
 /// Per-connection socket options. Nagle stays on: TCP_NODELAY raised the CPU cost of 200 viewers by
 /// ~80% for no gain, since each frame goes out in one large write anyway. TCP_USER_TIMEOUT makes
 /// the kernel give up on a peer that acknowledges nothing for the stall timeout (a pulled cable),
 /// alongside the write-progress deadline in [`super::http1`].
+#[cfg(target_os = "linux")]
 fn configure(stream: &TcpStream, stall: Duration) {
+    use std::os::fd::AsRawFd;
     let fd = stream.as_raw_fd();
     let user_timeout = stall.as_millis().min(libc::c_int::MAX as u128) as libc::c_int;
     for (name, option, value) in [
@@ -121,3 +134,9 @@ fn configure(stream: &TcpStream, stall: Duration) {
         }
     }
 }
+
+/// Elsewhere (Windows, macOS) the kernel's send buffer and retransmission limits are left as they
+/// are: a slow viewer may see older video than on Linux, and a pulled cable is noticed by the
+/// write-progress deadline alone — never a broken stream.
+#[cfg(not(target_os = "linux"))]
+fn configure(_stream: &TcpStream, _stall: Duration) {}

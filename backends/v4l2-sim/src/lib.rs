@@ -9,8 +9,9 @@
 //! path: tests run as threads of one process and the simulator's state is keyed by path.
 //!
 //! The struct layouts mirror 64-bit Linux; on other targets the crate refuses to build.
+#![cfg(target_os = "linux")]
 
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+#[cfg(not(target_pointer_width = "64"))]
 compile_error!("the V4L2 simulator mirrors the 64-bit Linux ABI only");
 
 mod abi;

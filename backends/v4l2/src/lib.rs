@@ -10,6 +10,7 @@
 //!
 //! rscam is used with libv4l2 (its default, not `no_wrapper`): see docs/PLATFORMS.md for why, and for
 //! the `no-wrapper` feature that switches the whole build to direct ioctls.
+#![cfg(target_os = "linux")]
 
 pub mod controls;
 pub mod devices;

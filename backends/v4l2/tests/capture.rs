@@ -1,5 +1,6 @@
 //! The V4L2 backend's real rscam code against the simulated camera: mode choice, MJPEG passthrough,
 //! Huffman table insertion, raw YUYV delivery, truncated frames, buffer release, unplug and replug.
+#![cfg(target_os = "linux")]
 // The simulator replaces libv4l2; with `no-wrapper` rscam calls libc directly and cannot be simulated.
 #![cfg(not(feature = "no-wrapper"))]
 

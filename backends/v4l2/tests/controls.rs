@@ -3,6 +3,7 @@
 //! frames flow, out-of-range values refused before the driver could clamp them, a control governed
 //! by an auto mode refused in words, values kept by the device across close and reopen, and no
 //! controls reachable while the camera is closed.
+#![cfg(target_os = "linux")]
 // The simulator replaces libv4l2; with `no-wrapper` rscam calls libc directly and cannot be simulated.
 #![cfg(not(feature = "no-wrapper"))]
 

@@ -1,4 +1,5 @@
 //! Opening errors and device description against the simulated camera.
+#![cfg(target_os = "linux")]
 // The simulator replaces libv4l2; with `no-wrapper` rscam calls libc directly and cannot be simulated.
 #![cfg(not(feature = "no-wrapper"))]
 
