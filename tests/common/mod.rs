@@ -24,6 +24,22 @@ pub struct TestServer {
 
 /// Starts a server with the mock camera; `tune` adjusts the configuration first.
 pub fn start(tune: impl FnOnce(&mut Config)) -> TestServer {
+    let control = Arc::new(MockControl::new());
+    let for_factory = control.clone();
+    let factory: pistream::video::capture::CameraFactory = Box::new(move || {
+        Ok(Box::new(MockCamera::with_control(for_factory.clone()))
+            as Box<dyn pistream_camera::Camera>)
+    });
+    start_with_factory(factory, control, tune)
+}
+
+/// Starts a server whose cameras `factory` makes (a real backend against a simulated device, say);
+/// `control` is the mock's knobs when the factory makes mocks (other cameras ignore it).
+pub fn start_with_factory(
+    factory: pistream::video::capture::CameraFactory,
+    control: Arc<MockControl>,
+    tune: impl FnOnce(&mut Config),
+) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests();
     config.pic = dir.path().join("pic");
@@ -34,12 +50,6 @@ pub fn start(tune: impl FnOnce(&mut Config)) -> TestServer {
     config.height = 240;
     config.watch = pistream::config::WatchMode::Off;
     tune(&mut config);
-    let control = Arc::new(MockControl::new());
-    let for_factory = control.clone();
-    let factory: pistream::video::capture::CameraFactory = Box::new(move || {
-        Ok(Box::new(MockCamera::with_control(for_factory.clone()))
-            as Box<dyn pistream_camera::Camera>)
-    });
     let pic = config.pic.clone();
     let running = async_std::task::block_on(Running::start_with_factory(config, factory))
         .expect("server starts");

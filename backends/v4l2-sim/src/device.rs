@@ -10,6 +10,7 @@
 use parking_lot::{Condvar, Mutex};
 use std::collections::{HashMap, VecDeque};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use libc::c_int;
 
@@ -57,13 +58,27 @@ pub struct Negotiated {
     pub interval: (u32, u32),
 }
 
+impl Device {
+    /// How long the camera takes to deliver its next continuous frame.
+    pub fn frame_interval(&self) -> Duration {
+        match &self.negotiated {
+            Some(n) if self.paced && n.interval.1 > 0 => {
+                Duration::from_secs_f64(n.interval.0 as f64 / n.interval.1 as f64)
+            }
+            _ => Duration::from_millis(1),
+        }
+    }
+}
+
 pub(crate) struct Device {
     pub formats: Vec<SimFormat>,
     pub plugged: bool,
     pub deny: bool,
     pub frames: VecDeque<Vec<u8>>,
-    /// Delivered (about every millisecond) whenever no pushed frame waits: a camera that streams on.
+    /// Delivered (about every millisecond, or at the negotiated frame interval when `paced`)
+    /// whenever no pushed frame waits: a camera that streams on.
     pub continuous: Option<Vec<u8>>,
+    pub paced: bool,
     /// Bumped on unplug: fds opened in an older generation are dead.
     pub generation: u64,
     pub negotiated: Option<Negotiated>,

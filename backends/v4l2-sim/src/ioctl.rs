@@ -2,7 +2,7 @@
 //! until EINVAL, S_FMT/S_PARM adjusting to the nearest mode offered, buffers queued and dequeued, a
 //! blocking DQBUF, the control requests (`controls.rs`) — and ENOTTY for everything else.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use libc::c_int;
 
@@ -243,6 +243,7 @@ fn stream(fd: c_int, on: bool) -> Result<(), c_int> {
 
 /// Blocks until a buffer is queued and a frame is waiting, then writes the frame into the buffer.
 fn dqbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
+    let started = Instant::now();
     let mut reg = sim().state.lock();
     loop {
         if let Some(open) = reg.fds.get_mut(&fd) {
@@ -254,14 +255,19 @@ fn dqbuf(fd: c_int, b: &mut Buffer) -> Result<(), c_int> {
         if let Some(done) = try_deliver(&mut reg, fd, b)? {
             return Ok(done);
         }
-        let streams_on = reg
+        let interval = reg
             .fds
             .get(&fd)
             .and_then(|o| reg.devices.get(&o.path))
-            .is_some_and(|d| d.continuous.is_some());
-        if streams_on {
-            // The simulated camera's frame interval: about 1 ms.
-            let waited = sim().changed.wait_for(&mut reg, Duration::from_millis(1));
+            .filter(|d| d.continuous.is_some())
+            .map(Device::frame_interval);
+        if let Some(interval) = interval {
+            // The next frame is due one frame interval after the call; past that, poll every 1 ms
+            // for a queued buffer.
+            let wait = (started + interval)
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            let waited = sim().changed.wait_for(&mut reg, wait);
             if waited.timed_out() {
                 if let Some(done) = try_deliver_continuous(&mut reg, fd, b)? {
                     return Ok(done);

@@ -97,6 +97,7 @@ impl SimCamera {
                 deny: false,
                 frames: Default::default(),
                 continuous: None,
+                paced: false,
                 generation: 0,
                 negotiated: None,
                 max_held: 0,
@@ -134,7 +135,21 @@ impl SimCamera {
     /// camera that keeps streaming does (so a capture thread sees its stop request at the next frame).
     pub fn stream_continuously(&self, frame: impl Into<Vec<u8>>) {
         let frame = frame.into();
-        self.with(|d| d.continuous = Some(frame));
+        self.with(|d| {
+            d.continuous = Some(frame);
+            d.paced = false;
+        });
+    }
+
+    /// Like [`SimCamera::stream_continuously`], but at the frame rate the client negotiated (as a
+    /// real camera paces itself): for a whole server on top, which would otherwise spend its time
+    /// passing on a thousand frames a second.
+    pub fn stream_at_frame_rate(&self, frame: impl Into<Vec<u8>>) {
+        let frame = frame.into();
+        self.with(|d| {
+            d.continuous = Some(frame);
+            d.paced = true;
+        });
     }
 
     /// Gives the camera `controls` (kept sorted by id, as drivers list them).
