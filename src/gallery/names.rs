@@ -47,12 +47,38 @@ pub fn validate(name: &str) -> Result<(), GalleryError> {
         || name.starts_with('.')
         || name.contains(['/', '\\'])
         // Control characters (NUL included) have no business in a photo name and confuse logs.
-        || name.chars().any(char::is_control);
+        || name.chars().any(char::is_control)
+        || is_not_portable(name);
     if bad {
         Err(GalleryError::BadName(shorten(name)))
     } else {
         Ok(())
     }
+}
+
+/// Names Windows gives another meaning, refused on every platform so that a folder serves the
+/// same wherever it runs: the reserved device names with any extension (`CON`, `aux.jpg`, `COM1`:
+/// opening one opens the device), a trailing dot or space (dropped by Windows, so `a.md.` would
+/// read `a.md`), and `:` (an NTFS alternate data stream, `a.md::$DATA`).
+pub fn is_not_portable(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let device = match stem.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        s => {
+            let mut chars = s.chars();
+            let port: String = chars.by_ref().take(3).collect();
+            let digit = chars.next();
+            (port == "COM" || port == "LPT")
+                && digit.is_some_and(|d| d.is_ascii_digit() || "¹²³".contains(d))
+                && chars.next().is_none()
+        }
+    };
+    device || name.ends_with(['.', ' ']) || name.contains(':')
 }
 
 /// The media type of an image name, by extension in any case; `None` for anything else.
@@ -84,6 +110,36 @@ fn shorten(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_device_names_and_tricks_are_refused() {
+        for bad in [
+            "CON",
+            "con",
+            "aux.jpg",
+            "AUX.JPG",
+            "nul.tar.gz",
+            "COM1.jpg",
+            "lpt9",
+            "com¹.png",
+            "con .jpg",
+            "a.jpg.",
+            "a.jpg ",
+            "a.md::$DATA",
+        ] {
+            assert!(validate(bad).is_err(), "{bad}");
+        }
+        for fine in [
+            "console.jpg",
+            "auxiliary.jpg",
+            "COM10.jpg",
+            "com.jpg",
+            "lpt.png",
+            "2016.jpg",
+        ] {
+            assert!(validate(fine).is_ok(), "{fine}");
+        }
+    }
 
     #[test]
     fn encode_round_trips_hostile_names() {

@@ -49,6 +49,9 @@ pub enum SiteError {
     NotFound(String),
     #[error("page data: {0}")]
     Data(String),
+    /// A page whose source could not be made into one (the reason names the file).
+    #[error("this page could not be built: {0}")]
+    BrokenPage(String),
 }
 
 /// One consistent version of the site: theme, pages and nav, and what failed to build.

@@ -1,7 +1,9 @@
 //! The markdown pages of `--content`: every `.md` file, nested folders too, parsed (front matter),
 //! rendered to HTML once, and ordered into the nav. A rebuild re-renders only files whose bytes
 //! changed and keeps the last good version of a page whose new text fails to parse, so one bad
-//! edit never takes a working page down; the failure is reported in `problems` instead.
+//! edit never takes a working page down; the failure is reported in `problems` instead. A page
+//! that never built (broken front matter, larger than [`MAX_PAGE_BYTES`], a symlink leading out of
+//! the content folder) answers with its own reason; every other page is served as usual.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -63,10 +65,16 @@ pub struct NavItem {
     pub url: String,
 }
 
+/// The largest markdown file rendered as a page (a page of 4 MiB is a book already; a 50 MB file
+/// would hold the rebuild and its memory for nothing).
+pub const MAX_PAGE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Every page, the nav, and what went wrong while reading them.
 #[derive(Debug, Default)]
 pub struct Pages {
     by_slug: BTreeMap<String, Arc<Page>>,
+    /// Pages that have no good version, by slug: why each failed.
+    broken: BTreeMap<String, String>,
     pub nav: Vec<NavItem>,
     pub problems: Vec<String>,
 }
@@ -91,6 +99,14 @@ impl Pages {
     /// A published page by slug (drafts are not served).
     pub fn get(&self, slug: &str) -> Option<&Arc<Page>> {
         self.by_slug.get(slug).filter(|p| !p.draft)
+    }
+
+    /// Why the page `slug` could not be built, when it has no good version to serve.
+    pub fn why_broken(&self, slug: &str) -> Option<&str> {
+        if self.by_slug.contains_key(slug) {
+            return None;
+        }
+        self.broken.get(slug).map(String::as_str)
     }
 
     /// The home text, from `index.md`.
@@ -130,6 +146,8 @@ impl Pages {
         }
         files.sort();
         let mut by_slug: BTreeMap<String, Arc<Page>> = BTreeMap::new();
+        let mut broken = BTreeMap::new();
+        let real_root = content.canonicalize().ok();
         let old_by_source: HashMap<&str, &Arc<Page>> = previous
             .map(|p| {
                 p.by_slug
@@ -140,9 +158,15 @@ impl Pages {
             .unwrap_or_default();
         for rel in files {
             let old = old_by_source.get(rel.as_str()).copied();
-            let page = match std::fs::read(content.join(&rel)) {
-                Err(e) => Err(format!("{e}")),
-                Ok(bytes) => {
+            let page = match read_page(content, real_root.as_deref(), &rel) {
+                Err(e) => Err(e),
+                Ok(None) => {
+                    problems.push(format!(
+                        "content/{rel}: a link leading outside the content folder: not served"
+                    ));
+                    continue;
+                }
+                Ok(Some(bytes)) => {
                     let hash = hash_bytes(&bytes);
                     match old.filter(|o| o.hash == hash) {
                         Some(same) => Ok(same.clone()),
@@ -155,10 +179,14 @@ impl Pages {
             let page = match page {
                 Ok(p) => p,
                 Err(msg) => {
-                    problems.push(format!("content/{rel}: {msg}"));
+                    let msg = format!("content/{rel}: {msg}");
+                    problems.push(msg.clone());
                     match old {
                         Some(o) => o.clone(),
-                        None => continue,
+                        None => {
+                            broken.insert(markdown::slug_for(&rel), msg);
+                            continue;
+                        }
                     }
                 }
             };
@@ -173,6 +201,7 @@ impl Pages {
         }
         let mut pages = Pages {
             by_slug,
+            broken,
             nav: Vec::new(),
             problems,
         };
@@ -186,6 +215,30 @@ impl Pages {
         let changes = diff(previous, &pages);
         (pages, changes)
     }
+}
+
+/// The bytes of the page `rel`; `None` when it is a symlink leading out of the content folder
+/// (symlinks are confined, SECURITY.md: such a file is no page at all); an error when it is too
+/// large or unreadable.
+fn read_page(
+    content: &Path,
+    real_root: Option<&Path>,
+    rel: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let path = content.join(rel);
+    let real = path.canonicalize().map_err(|e| e.to_string())?;
+    if real_root.is_none_or(|root| !real.starts_with(root)) {
+        return Ok(None);
+    }
+    let len = std::fs::metadata(&real).map_err(|e| e.to_string())?.len();
+    if len > MAX_PAGE_BYTES {
+        return Err(format!(
+            "{:.1} MB is larger than the {} MiB a page may be: split it",
+            len as f64 / 1e6,
+            MAX_PAGE_BYTES / 1024 / 1024
+        ));
+    }
+    std::fs::read(&real).map(Some).map_err(|e| e.to_string())
 }
 
 fn parse(rel: &str, text: &str, hash: u64) -> Result<Page, String> {

@@ -65,8 +65,9 @@ pub fn walk_files(root: &Path) -> impl Iterator<Item = Result<String, WalkError>
 }
 
 /// The file at `rel` (a decoded, `/`-separated path) inside `root`, for serving a page's image.
-/// Refused: empty or hidden segments, `..`, backslashes, NUL, markdown sources (drafts stay
-/// private), anything not a regular file, and symlinks that lead outside `root`.
+/// Refused: empty or hidden segments, `..`, backslashes, NUL, names Windows reads otherwise
+/// (`CON`, `aux.png`, `a.md.`, `a:b`), markdown sources (drafts stay private), anything not a
+/// regular file, and symlinks that lead outside `root`.
 pub fn content_file(root: &Path, rel: &str) -> Result<PathBuf, SiteError> {
     let bad = || SiteError::BadPath(rel.to_string());
     if rel.is_empty() || rel.contains(['\\', '\0']) {
@@ -74,7 +75,11 @@ pub fn content_file(root: &Path, rel: &str) -> Result<PathBuf, SiteError> {
     }
     let mut path = root.to_path_buf();
     for seg in rel.split('/') {
-        if seg.is_empty() || seg.starts_with('.') || is_temp_name(seg) {
+        if seg.is_empty()
+            || seg.starts_with('.')
+            || is_temp_name(seg)
+            || crate::gallery::names::is_not_portable(seg)
+        {
             return Err(bad());
         }
         path.push(seg);

@@ -103,7 +103,11 @@ impl SiteView {
     }
 
     /// `/pages/<slug>`: `None` when there is no such published page.
+    /// A page that never built is `Some(Err(SiteError::BrokenPage))` with its reason.
     pub fn render_page(&self, slug: &str) -> Option<Result<String, SiteError>> {
+        if let Some(why) = self.pages.why_broken(slug) {
+            return Some(Err(SiteError::BrokenPage(why.to_string())));
+        }
         let page: &Page = self.pages.get(slug)?;
         let reload = ["theme".into(), "site".into(), event_name(slug)];
         let kind = KindData::Page { content: page };

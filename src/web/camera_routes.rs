@@ -48,7 +48,11 @@ static FULL_LOG: ThinLog = ThinLog::new();
 
 async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
     let app = req.state();
-    let query: StreamQuery = req.query().unwrap_or_default();
+    let query: StreamQuery = req.query().map_err(|_| {
+        HttpError::bad_request(
+            "the query is not valid: `width`, `quality`, `scale` and `fps` take whole numbers",
+        )
+    })?;
     let wanted = variant_of(
         &query,
         app.capture.options().camera.width,

@@ -125,7 +125,7 @@ impl From<SiteError> for HttpError {
             SiteError::BadPath(_) => HttpError::bad_request("Bad path."),
             SiteError::NotFound(what) => HttpError::not_found(format!("No file `{what}`.")),
             // A broken template or page: the readable error (file and line) is the message.
-            SiteError::Template { .. } | SiteError::Data(_) => {
+            SiteError::Template { .. } | SiteError::Data(_) | SiteError::BrokenPage(_) => {
                 log::error!("render: {e}");
                 HttpError::new(StatusCode::InternalServerError, e.to_string())
             }
