@@ -138,6 +138,12 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_METRICS_PUBLIC")]
     pub metrics_public: bool,
 
+    /// Serve under this path prefix, e.g. /cam1 for one of several cameras behind one proxy: every
+    /// link, redirect and event stream carries it, and requests may come with it (it is taken off)
+    /// or without it (a proxy that strips it). docs/SCALING.md has the nginx configuration.
+    #[arg(long, env = "PISTREAM_BASE_PATH", value_name = "PATH", default_value = "", value_parser = crate::urls::parse_base)]
+    pub base_path: String,
+
     // --- edge: access control, cross-site requests and HTTP limits (src/web/auth.rs, origin.rs,
     // limits.rs). Each limit answers with its own status and a log line; SECURITY.md explains them.
     /// Require HTTP Basic login as USER:PASSWORD on every route. The password shows in `ps` and

@@ -62,6 +62,9 @@ impl Running {
         })?;
         let addr = listener.local_addr()?;
         crate::supervise::install_panic_hook();
+        // Before the first page renders: every URL is made with it.
+        crate::urls::set_base(&config.base_path)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let app = App::new(config, factory)?;
         let edge = web::Edge::new(app.clone())?;
         if !edge.gate.has_auth() && !addr.ip().is_loopback() {

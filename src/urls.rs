@@ -7,12 +7,14 @@
 //! Plain Rust, no HTTP types: `site`, `gallery` and `web` can all use it.
 //!
 //! # A base path
-//! Every URL is made by [`at`], which today returns the root-relative path it is given. Serving
-//! under a prefix (`--base-path /cam1`, behind a proxy that shares a host) plugs in there and only
-//! there: keep the prefix in a `static BASE: OnceLock<String>` set once at start (from the
-//! config, before the first page renders), and let [`at`] return `BASE + path` (`/` alone
-//! becoming `/cam1/`). The HTTP edge then strips the same prefix from request targets before
-//! routing, so the routes in `web/` keep their root-relative patterns.
+//! Every URL is made by [`at`], which puts the base path (`--base-path /cam1`, for several
+//! instances behind one proxy that shares a host) in front of the root-relative path it is given
+//! (`/` alone becoming `/cam1/`). The prefix is set once at start ([`set_base`], before the first
+//! page renders) and is the same for the whole process. The HTTP edge strips it from request
+//! targets ([`strip_base`]) before routing, so the routes in `web/` keep their root-relative
+//! patterns.
+
+use std::sync::OnceLock;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -37,10 +39,82 @@ pub fn encode_path(rel: &str) -> String {
         .join("/")
 }
 
-/// The one function every URL goes through: `path` is root-relative (`/…`). See the module docs
-/// for how a base path plugs in here.
+/// The base path: empty (served at the root) or `/cam1`-like (no trailing `/`).
+static BASE: OnceLock<String> = OnceLock::new();
+
+/// Checks and normalises a `--base-path`: empty or `/` is the root; otherwise `/` followed by
+/// segments of unreserved characters (no `.`/`..` segment, no `?`, `#`, `%` or space), with
+/// the trailing `/` dropped.
+pub fn parse_base(s: &str) -> Result<String, String> {
+    let trimmed = s.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let bad = || format!("`{s}` is not a base path like /cam1 (letters, digits, - . _ ~ and /)");
+    let rest = trimmed.strip_prefix('/').ok_or_else(bad)?;
+    for seg in rest.split('/') {
+        if seg.is_empty()
+            || seg == "."
+            || seg == ".."
+            || !seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        {
+            return Err(bad());
+        }
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Sets the base path (normalised by [`parse_base`]) for the whole process. Once: a second call
+/// with another value fails, since pages already rendered link by the first.
+pub fn set_base(base: &str) -> Result<(), String> {
+    let now = BASE.get_or_init(|| base.to_string());
+    if now == base {
+        Ok(())
+    } else {
+        Err(format!(
+            "this process already serves under the base path `{now}`, not `{base}`"
+        ))
+    }
+}
+
+/// The base path, empty at the root.
+pub fn base() -> &'static str {
+    BASE.get().map(String::as_str).unwrap_or("")
+}
+
+/// The request target `target` (`/cam1/live?x`) as the routes know it (`/live?x`): the base path
+/// taken off. A target without the prefix is left as it is (a proxy may strip the prefix itself);
+/// the bare prefix (`/cam1`) is the home page.
+pub fn strip_base(target: &str) -> &str {
+    strip_prefix(base(), target)
+}
+
+fn strip_prefix<'a>(base: &str, target: &'a str) -> &'a str {
+    if base.is_empty() {
+        return target;
+    }
+    match target.strip_prefix(base) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('?') => {
+            // `/cam1?x`: the home page with its query; the `/` it lacks cannot be borrowed, so
+            // the query goes (the home page has none).
+            "/"
+        }
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => target,
+    }
+}
+
+/// The one function every URL goes through: `path` is root-relative (`/…`); the base path goes in
+/// front of it. `at("")` is the base path itself (empty at the root).
 pub fn at(path: &str) -> String {
-    path.to_string()
+    with_base(base(), path)
+}
+
+fn with_base(base: &str, path: &str) -> String {
+    format!("{base}{path}")
 }
 
 /// The home page.
@@ -172,5 +246,26 @@ mod tests {
         assert_eq!(gallery_page(3), "/photos?page=3");
         assert_eq!(live(""), "/live");
         assert_eq!(stream("scale=50"), "/stream?scale=50");
+    }
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(parse_base("").unwrap(), "");
+        assert_eq!(parse_base("/").unwrap(), "");
+        assert_eq!(parse_base("/cam1/").unwrap(), "/cam1");
+        assert_eq!(parse_base("/site/cam-1").unwrap(), "/site/cam-1");
+        for bad in ["cam1", "/cam 1", "/a/../b", "/a//b", "/a?b", "/%2e", "/./x"] {
+            assert!(parse_base(bad).is_err(), "{bad}");
+        }
+        assert_eq!(with_base("/cam1", "/"), "/cam1/");
+        assert_eq!(with_base("/cam1", "/live"), "/cam1/live");
+        assert_eq!(with_base("/cam1", ""), "/cam1");
+        assert_eq!(with_base("", "/live"), "/live");
+        assert_eq!(strip_prefix("/cam1", "/cam1/live?x=1"), "/live?x=1");
+        assert_eq!(strip_prefix("/cam1", "/cam1"), "/");
+        assert_eq!(strip_prefix("/cam1", "/cam1?x"), "/");
+        assert_eq!(strip_prefix("/cam1", "/cam10/live"), "/cam10/live");
+        assert_eq!(strip_prefix("/cam1", "/live"), "/live");
+        assert_eq!(strip_prefix("", "/cam1/live"), "/cam1/live");
     }
 }

@@ -441,3 +441,134 @@ fn camera_section_slider_changes_the_live_picture_and_is_remembered() {
     );
     assert_eq!(again, true, "the reloaded page shows the saved brightness");
 }
+
+/// The theme's scripts under `--base-path /cam1` (a child process: the base path is one per
+/// process): the live picture and its variants, the viewer count, the camera controls and a photo
+/// taken from the page all go to `/cam1/...`, and an open page reloads through `/cam1/events` when
+/// its markdown changes.
+#[test]
+fn under_a_base_path_the_scripts_stay_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(content.join("about.md"), "# About\n\nfirst version\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pistream"))
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--base-path",
+            "/cam1",
+            "--fps",
+            "20",
+        ])
+        .args(["--width", "320", "--height", "240"])
+        .arg("--pic")
+        .arg(dir.path().join("pic"))
+        .arg("--content")
+        .arg(&content)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Killed(Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut banner = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut banner,
+    )
+    .unwrap();
+    let _child = Killed(child);
+    let base = format!(
+        "{}/cam1",
+        banner.trim().rsplit(' ').next().expect("banner").trim()
+    );
+    let Some(b) = Browser::start() else { return };
+
+    b.goto(&format!("{base}/live"));
+    assert_eq!(
+        b.wait_for(
+            "document.getElementById('stream').naturalWidth === 320",
+            Duration::from_secs(15)
+        ),
+        true,
+        "the live picture loads from /cam1/stream"
+    );
+    b.run("document.querySelector('[data-action=shrink]').click();");
+    let src = b.run("return document.getElementById('stream').getAttribute('src');");
+    assert_eq!(src, "/cam1/stream?scale=80", "{src}");
+    assert_eq!(
+        b.wait_for(
+            "document.getElementById('stream').naturalWidth === 160",
+            Duration::from_secs(15)
+        ),
+        true,
+        "the variant loads"
+    );
+    let path = b.run("return location.pathname + location.search;");
+    assert_eq!(path, "/cam1/live?scale=80", "the address bar follows");
+    assert_eq!(
+        b.wait_for(
+            "+document.querySelector('[data-stat=viewers]').textContent >= 1",
+            Duration::from_secs(10)
+        ),
+        true,
+        "the viewer count comes from /cam1/api/state"
+    );
+    assert_eq!(
+        b.wait_for(
+            "document.querySelectorAll('#camera input, #camera select').length > 0",
+            Duration::from_secs(10)
+        ),
+        true,
+        "the camera controls come from /cam1/api/controls"
+    );
+    b.run("document.querySelector('form.take-photo button').click();");
+    let href = b.wait_for(
+        "document.querySelector('.photo-result a') && document.querySelector('.photo-result a').getAttribute('href')",
+        Duration::from_secs(20),
+    );
+    assert!(
+        href.as_str().unwrap_or("").starts_with("/cam1/photos/"),
+        "{href}"
+    );
+
+    // Page events: the open page reloads when its source changes.
+    // Which URL the page's script opened its event stream on (pistream would also answer
+    // /events without the prefix, so only the browser can tell): EventSource is wrapped before
+    // any script of the next page runs.
+    b.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        json!({ "cmd": "Page.addScriptToEvaluateOnNewDocument", "params": { "source":
+            "window.opened = []; var Real = window.EventSource; \
+             window.EventSource = function (u, o) { window.opened.push(u); return new Real(u, o); };"
+        }}),
+    );
+    b.goto(&format!("{base}/pages/about"));
+    let opened = b.wait_for(
+        "window.opened.length && window.opened",
+        Duration::from_secs(10),
+    );
+    let urls = opened.as_array().expect("the page opened an event stream");
+    assert_eq!(urls.len(), 1, "{opened}");
+    assert!(
+        urls[0].as_str().unwrap_or("").starts_with("/cam1/events"),
+        "{opened}"
+    );
+    b.run("window.notReloaded = true;");
+    std::fs::write(content.join("about.md"), "# About\n\nsecond version\n").unwrap();
+    assert_eq!(
+        b.wait_for(
+            "!window.notReloaded && document.body.textContent.indexOf('second version') >= 0",
+            Duration::from_secs(20)
+        ),
+        true,
+        "the page reloaded through /cam1/events"
+    );
+}

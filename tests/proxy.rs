@@ -7,32 +7,13 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
+use common::nginx::free_port;
 use common::*;
 
 const HOST: &str = "cam.example.org";
-
-/// The nginx child, killed on drop (also when an assertion fails).
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Writes a self-signed certificate for [`HOST`] into `dir`.
 fn certificate(dir: &Path) {
@@ -83,35 +64,7 @@ fn configuration(dir: &Path, port: u16, upstream: &str) -> String {
         );
         server = server.replace(from, &to);
     }
-    format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
-         error_log {d}/error.log warn;\nevents {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/client;\n\
-         proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n\
-         scgi_temp_path {d}/scgi;\n{server}\n}}\n"
-    )
-}
-
-fn start_nginx(dir: &Path, conf: &str, port: u16) -> Nginx {
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, conf).unwrap();
-    let child = Command::new("nginx")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nginx starts");
-    let nginx = Nginx(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-        assert!(Instant::now() < deadline, "nginx did not listen: {log}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    nginx
+    nginx::main_conf(dir, &server)
 }
 
 /// curl through the proxy, under the proxy's host name, trusting only our certificate.
@@ -152,7 +105,7 @@ fn pistream_behind_nginx_with_tls() {
     certificate(dir.path());
     let port = free_port();
     let conf = configuration(dir.path(), port, &server.addr.to_string());
-    let _nginx = start_nginx(dir.path(), &conf, port);
+    let _nginx = nginx::start(dir.path(), &conf, port);
     let d = dir.path();
     let login: &[&str] = &["-u", "ann:s3cret"];
 

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pistream_global_optspecs
-    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= controls-file= h/help V/version
+    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= controls-file= h/help V/version
 end
 
 function __fish_pistream_needs_command
@@ -41,6 +41,7 @@ complete -c pistream -n "__fish_pistream_needs_command" -l watch -d 'How file ch
 poll\t'Poll twice a second: for file systems that send no events (some network and FUSE mounts)'
 off\t'Do not watch: the site is read once at start'"
 complete -c pistream -n "__fish_pistream_needs_command" -l unhealthy-after -d 'Seconds the camera may keep failing (or capture publish nothing) before /healthz answers 503; capture that publishes nothing that long also stops feeding the systemd watchdog' -r
+complete -c pistream -n "__fish_pistream_needs_command" -l base-path -d 'Serve under this path prefix, e.g. /cam1 for one of several cameras behind one proxy: every link, redirect and event stream carries it, and requests may come with it (it is taken off) or without it (a proxy that strips it). docs/SCALING.md has the nginx configuration' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l auth -d 'Require HTTP Basic login as USER:PASSWORD on every route. The password shows in `ps` and shell history: prefer --auth-file' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l auth-file -d 'Require HTTP Basic login against a file of `user:hash` lines made by `pistream passwd`' -r -F
 complete -c pistream -n "__fish_pistream_needs_command" -l allow-origin -d 'Another site allowed to call this server from a browser (CORS), e.g. `https://dash.example`' -r

@@ -170,7 +170,12 @@ fn rewrite_link<'a>(event: Event<'a>, dir: &str) -> Event<'a> {
     }
 }
 
+/// Relative paths become pages or content files; a root-relative link (`/live`) is one of the
+/// site's own and gets the base path (`/cam1/live`), as the author meant by it.
 fn rewrite_url<'a>(url: CowStr<'a>, dir: &str) -> CowStr<'a> {
+    if url.starts_with('/') && !url.starts_with("//") {
+        return CowStr::from(urls::at(&url));
+    }
     match rewrite_relative(&url, dir) {
         Some(new) => CowStr::from(new),
         None => url,

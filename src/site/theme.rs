@@ -181,7 +181,9 @@ fn hash(bytes: &[u8]) -> u64 {
 }
 
 /// `{{asset "style.css"}}` → `/theme/style.css?v=<hash>` (versioned: cached for a year, and a new
-/// version is a new URL); `{{enc name}}` percent-encodes a URL segment; `{{bytes n}}` → `1.5 MB`.
+/// version is a new URL); `{{url_for "/live"}}` → `/live`, under `--base-path` `/cam1/live`
+/// (every fixed link of a template goes through it); `{{enc name}}` percent-encodes a URL
+/// segment; `{{bytes n}}` → `1.5 MB`.
 fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<Asset>>) {
     let versions: HashMap<String, String> = assets
         .iter()
@@ -204,6 +206,24 @@ fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<
                     RenderErrorReason::Other(format!("no asset `{path}` in the theme's assets/"))
                 })?;
                 out.write(&urls::asset(path, v))?;
+                Ok(())
+            },
+        ),
+    );
+    reg.register_helper(
+        "url_for",
+        Box::new(
+            |h: &Helper,
+             _: &Handlebars,
+             _: &Context,
+             _: &mut RenderContext,
+             out: &mut dyn Output|
+             -> HelperResult {
+                let path = h
+                    .param(0)
+                    .and_then(|p| p.value().as_str())
+                    .unwrap_or_default();
+                out.write(&urls::at(path))?;
                 Ok(())
             },
         ),

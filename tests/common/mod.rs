@@ -3,6 +3,8 @@
 //! client there is).
 #![allow(dead_code)]
 
+pub mod nginx;
+
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

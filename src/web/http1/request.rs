@@ -158,7 +158,9 @@ pub(super) fn parse(head: &[u8], peer: SocketAddr, local: SocketAddr) -> Result<
     let method: Method = req.method.unwrap_or("").parse().map_err(|_| Rejected {
         status: StatusCode::MethodNotAllowed,
         text: "method not allowed\n",
-        allow: Some(crate::web::allow::methods_for(req.path.unwrap_or("/"))),
+        allow: Some(crate::web::allow::methods_for(crate::urls::strip_base(
+            req.path.unwrap_or("/"),
+        ))),
     })?;
     let path = req.path.unwrap_or("/");
     if !path.starts_with('/') {
@@ -167,6 +169,8 @@ pub(super) fn parse(head: &[u8], peer: SocketAddr, local: SocketAddr) -> Result<
             "request target must be a path\n",
         ));
     }
+    // Under --base-path the routes (and the gate) see the path without it.
+    let path = crate::urls::strip_base(path);
     let host = req
         .headers
         .iter()

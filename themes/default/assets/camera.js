@@ -7,7 +7,8 @@
   'use strict';
   var box = document.getElementById('camera');
   if (!box || !window.fetch) return;
-  var url = box.getAttribute('data-url') || '/api/controls';
+  var url = box.getAttribute('data-url') ||
+    (document.body.getAttribute('data-base') || '') + '/api/controls';
   var form = box.querySelector('form');
   var status = box.querySelector('.camera-status');
   var inputs = {};

@@ -17,7 +17,8 @@
           if (!r.ok && r.status !== 404) throw new Error(r.status + ' ' + r.statusText);
           var card = form.closest('.card');
           if (card) card.parentNode.removeChild(card);
-          else location.href = form.getAttribute('data-after') || '/photos';
+          else location.href = form.getAttribute('data-after') ||
+            (document.body.getAttribute('data-base') || '') + '/photos';
         })
         .catch(function (e) { window.alert('Could not delete ' + name + ': ' + e.message); });
     });

@@ -8,6 +8,8 @@
   var fig = document.getElementById('live');
   if (!fig) return;
   var img = document.getElementById('stream');
+  // Under --base-path the server names its prefix in <body data-base> (empty at the root).
+  var base = document.body.getAttribute('data-base') || '';
   var q0 = +fig.getAttribute('data-default-quality') || 80;
   var scale = +fig.getAttribute('data-scale') || 100;
   var quality = +fig.getAttribute('data-quality') || q0;
@@ -38,10 +40,10 @@
     if (quality !== q0) q.push('quality=' + quality);
     if (fps) q.push('fps=' + fps);
     var query = q.length ? '?' + q.join('&') : '';
-    img.src = '/stream' + query;
+    img.src = base + '/stream' + query;
     // The server never upscales: past 100% the camera's own frames are shown larger.
     img.style.width = scale > 100 && fullWidth ? Math.round(fullWidth * scale / 100) + 'px' : '';
-    if (location.pathname === '/live') history.replaceState(null, '', '/live' + query);
+    if (location.pathname === base + '/live') history.replaceState(null, '', base + '/live' + query);
     setText('view', scale + '% · quality ' + quality + (fps ? ' · ' + fps + ' fps' : ''));
   }
 
@@ -90,9 +92,9 @@
         .then(function (photo) {
           var enc = encodeURIComponent(photo.name);
           var link = document.createElement('a');
-          link.href = photo.url || '/photos/' + enc;
+          link.href = photo.url || base + '/photos/' + enc;
           var thumb = document.createElement('img');
-          thumb.src = photo.file || '/pic/' + enc;
+          thumb.src = photo.file || base + '/pic/' + enc;
           thumb.alt = photo.name;
           var caption = document.createElement('span');
           caption.textContent = 'Saved ' + photo.name;
@@ -111,7 +113,7 @@
   }
 
   // Viewers and frame rate, kept current while the page is visible.
-  var stateUrl = fig.getAttribute('data-state-url') || '/api/state';
+  var stateUrl = fig.getAttribute('data-state-url') || base + '/api/state';
   function poll() {
     if (document.hidden || !window.fetch) return;
     fetch(stateUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' })

@@ -8,7 +8,9 @@
   // Start from the event number the page was rendered at: a change made while the page was
   // loading still reloads it.
   var since = document.body.getAttribute('data-events-since');
-  var events = new EventSource('/events' + (since ? '?since=' + encodeURIComponent(since) : ''));
+  // Under --base-path the server names its prefix in <body data-base> (empty at the root).
+  var base = document.body.getAttribute('data-base') || '';
+  var events = new EventSource(base + '/events' + (since ? '?since=' + encodeURIComponent(since) : ''));
   events.onmessage = function (e) {
     if (want.indexOf(e.data) >= 0) {
       events.close();
