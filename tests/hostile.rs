@@ -5,6 +5,9 @@
 //! their folder (SECURITY.md). Also: non-UTF-8 file names on disk, unknown methods (405 + Allow),
 //! a page with broken front matter and a 50 MB page (that page fails alone, in words), a corrupt
 //! JPEG (the placeholder thumbnail).
+// Unix-only: the fixtures hold symlinks (which Windows creates only with admin rights) and non-UTF-8
+// file names (bytes Windows paths cannot carry). tests/unix_only_paths requires this cfg.
+#![cfg(unix)]
 
 mod common;
 
