@@ -31,9 +31,11 @@ pub struct SavedPhoto {
 }
 
 impl PhotoStore {
-    /// The store for `dir`, created if missing.
+    /// The store for `dir`, created if missing. Temp files a killed process left behind (they are
+    /// never a whole photo until linked) are removed.
     pub fn open(dir: &Path) -> io::Result<PhotoStore> {
         fs::create_dir_all(dir)?;
+        remove_stale_temps(dir);
         Ok(PhotoStore {
             dir: dir.to_path_buf(),
             temp_counter: AtomicU64::new(0),
@@ -55,7 +57,18 @@ impl PhotoStore {
             std::process::id(),
             self.temp_counter.fetch_add(1, Ordering::Relaxed)
         ));
-        let result = write_synced(&temp, jpeg).and_then(|()| self.link_new_name(&temp, &stem));
+        let result = match write_synced(&temp, jpeg) {
+            // The folder was removed while we ran (a user cleaning up): make it again, once.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                log::warn!(
+                    "the photo folder {} is gone: making it again",
+                    self.dir.display()
+                );
+                fs::create_dir_all(&self.dir).and_then(|()| write_synced(&temp, jpeg))
+            }
+            other => other,
+        }
+        .and_then(|()| self.link_new_name(&temp, &stem));
         // The temp name goes whether the photo made it or not: never leave a half file behind.
         let _ = fs::remove_file(&temp);
         let saved = result?;
@@ -90,6 +103,24 @@ impl PhotoStore {
             io::ErrorKind::AlreadyExists,
             format!("every name for {stem} is taken"),
         ))
+    }
+}
+
+/// Removes `.photo-*.tmp` files in `dir`: at start no photo is being written, so any is the
+/// remains of a process killed mid-write.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => log::info!("removed {name}, left by a photo write that never finished"),
+                Err(e) => log::warn!("cannot remove the stale temp file {name}: {e}"),
+            }
+        }
     }
 }
 
