@@ -4,6 +4,9 @@
 //! photo; temp files of a killed process are removed at start; SIGKILL during a burst of photos
 //! (the real binary, a child process) leaves only complete JPEGs.
 
+// Symlinks, non-UTF-8 names and mounts are Unix file-system matters.
+#![cfg(unix)]
+
 mod common;
 
 use std::collections::BTreeMap;
