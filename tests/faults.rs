@@ -221,7 +221,6 @@ fn temp_files_of_a_killed_process_are_removed_at_start() {
     assert_eq!(left, [".notes.tmp", "keep.jpg"], "only our temp file went");
 }
 
-#[cfg(unix)]
 #[test]
 fn sigkill_during_a_burst_of_photos_leaves_only_complete_jpegs() {
     let dir = tempfile::tempdir().unwrap();

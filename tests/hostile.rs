@@ -9,9 +9,6 @@
 // file names (bytes Windows paths cannot carry). tests/unix_only_paths requires this cfg.
 #![cfg(unix)]
 
-// Symlinks, non-UTF-8 names and mounts are Unix file-system matters.
-#![cfg(unix)]
-
 mod common;
 
 use std::os::unix::ffi::OsStrExt;
