@@ -39,12 +39,8 @@ pub fn split(text: &str) -> Result<(FrontMatter, &str), String> {
     } else if block.trim().is_empty() {
         FrontMatter::default()
     } else {
-        let value: serde_yaml::Value =
-            serde_yaml::from_str(block).map_err(|e| match e.location() {
-                Some(loc) => format!("YAML front matter, line {}: {e}", loc.line() + 1),
-                None => format!("YAML front matter: {e}"),
-            })?;
-        let json = serde_json::to_value(value).map_err(|e| format!("YAML front matter: {e}"))?;
+        let json: serde_json::Value =
+            serde_saphyr::from_str(block).map_err(|e| yaml_message(&e))?;
         typed(json)?
     };
     Ok((fm, body))
@@ -67,6 +63,14 @@ fn closing<'a>(text: &'a str, fence: &str) -> Option<(&'a str, &'a str)> {
         at += line.len();
     }
     None
+}
+
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let mut options = serde_saphyr::RenderOptions::default();
+    // One line, with lines counted in the file: the opening fence is line 1.
+    options.snippets = serde_saphyr::SnippetMode::Off;
+    options.line_offset = 1;
+    format!("YAML front matter: {}", e.render_with_options(options))
 }
 
 fn toml_message(e: &toml::de::Error, block: &str) -> String {
@@ -140,7 +144,9 @@ mod tests {
         let err = split("+++\ntitle = \"ok\"\nweight = = 3\n+++\n").unwrap_err();
         assert!(err.contains("line 3"), "{err}");
         let err = split("---\ntitle: a\n  bad: [\n---\n").unwrap_err();
-        assert!(err.contains("YAML"), "{err}");
+        assert!(err.contains("YAML") && err.contains("line 3"), "{err}");
+        let err = split("---\ntitle: [unclosed\n---\n").unwrap_err();
+        assert!(err.contains("YAML") && err.contains("line 2"), "{err}");
         let err = split("+++\ntitle = \"x\"\n").unwrap_err();
         assert!(err.contains("never closed"), "{err}");
         let err = split("+++\nweight = \"heavy\"\n+++\n").unwrap_err();
