@@ -35,6 +35,18 @@ static HEAD_LIMITS_LOG: ThinLog = ThinLog::new();
 static BODY_LIMITS_LOG: ThinLog = ThinLog::new();
 static STALL_LOG: ThinLog = ThinLog::new();
 
+/// Parses `bytes` as one request head the way the connection loop does, for the fuzz targets:
+/// `Err` carries the status it would be refused with (0: no complete head).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_parse_head(bytes: &[u8]) -> Result<(), u16> {
+    let end = request::find_head_end(bytes).ok_or(0u16)?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    parse(&bytes[..end], addr, addr)
+        .map(|_| ())
+        .map_err(|r| r.status as u16)
+}
+
 /// Serves requests on one connection until it closes.
 pub async fn serve(
     stream: TcpStream,

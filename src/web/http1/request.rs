@@ -107,7 +107,7 @@ impl Incoming {
     }
 }
 
-fn find_head_end(bytes: &[u8]) -> Option<usize> {
+pub(super) fn find_head_end(bytes: &[u8]) -> Option<usize> {
     bytes
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
