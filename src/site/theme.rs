@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason,
 };
 use serde_json::Value;
@@ -180,6 +180,25 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// A helper that writes `f` of its first argument (a string; empty when there is none).
+fn string_helper(f: fn(&str) -> String) -> Box<dyn HelperDef + Send + Sync> {
+    Box::new(
+        move |h: &Helper,
+              _: &Handlebars,
+              _: &Context,
+              _: &mut RenderContext,
+              out: &mut dyn Output|
+              -> HelperResult {
+            let arg = h
+                .param(0)
+                .and_then(|p| p.value().as_str())
+                .unwrap_or_default();
+            out.write(&f(arg))?;
+            Ok(())
+        },
+    )
+}
+
 /// `{{asset "style.css"}}` → `/theme/style.css?v=<hash>` (versioned: cached for a year, and a new
 /// version is a new URL); `{{url_for "/live"}}` → `/live`, under `--base-path` `/cam1/live`
 /// (every fixed link of a template goes through it); `{{enc name}}` percent-encodes a URL
@@ -210,42 +229,8 @@ fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<
             },
         ),
     );
-    reg.register_helper(
-        "url_for",
-        Box::new(
-            |h: &Helper,
-             _: &Handlebars,
-             _: &Context,
-             _: &mut RenderContext,
-             out: &mut dyn Output|
-             -> HelperResult {
-                let path = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .unwrap_or_default();
-                out.write(&urls::at(path))?;
-                Ok(())
-            },
-        ),
-    );
-    reg.register_helper(
-        "enc",
-        Box::new(
-            |h: &Helper,
-             _: &Handlebars,
-             _: &Context,
-             _: &mut RenderContext,
-             out: &mut dyn Output|
-             -> HelperResult {
-                let s = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .unwrap_or_default();
-                out.write(&urls::encode_segment(s))?;
-                Ok(())
-            },
-        ),
-    );
+    reg.register_helper("url_for", string_helper(urls::at));
+    reg.register_helper("enc", string_helper(urls::encode_segment));
     reg.register_helper(
         "bytes",
         Box::new(
