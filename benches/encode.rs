@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pistream::video::encode::{variant, Encoder, FastEncoder, ImageEncoder};
+use pistream::video::encode::{variant, Conversion, Encoder, FastEncoder, ImageEncoder};
 use pistream_camera::{Camera, CameraConfig, Frame};
 
 const QUALITY: u8 = 80;
@@ -44,7 +44,8 @@ fn encoders(c: &mut Criterion) {
                 |b, frame| {
                     b.iter(|| {
                         out.clear();
-                        enc.encode(frame, QUALITY, &mut out).expect("encodes");
+                        enc.encode(frame, &Conversion::NONE, QUALITY, &mut out)
+                            .expect("encodes");
                         out.len()
                     })
                 },
@@ -62,7 +63,11 @@ fn variants(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     let frame = mock_frame(640, 480);
     group.bench_function("640x480_to_320_q80", |b| {
-        b.iter(|| variant(&frame, Some(320), QUALITY).expect("scales").len())
+        b.iter(|| {
+            variant(&frame, &Conversion::NONE, Some(320), QUALITY)
+                .expect("scales")
+                .len()
+        })
     });
     group.finish();
 }

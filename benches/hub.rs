@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use pistream::video::encode::Conversion;
 use pistream::video::hub::{EncodedFrame, FrameHub, Next};
 use pistream_camera::{Frame, PixelFormat};
 
 fn frame() -> Arc<EncodedFrame> {
     let jpeg = vec![0x55u8; 50_000];
     let source = Frame::new(PixelFormat::Jpeg, 640, 480, jpeg.clone());
-    Arc::new(EncodedFrame::new(&jpeg, source, true))
+    Arc::new(EncodedFrame::new(&jpeg, source, Conversion::NONE, true))
 }
 
 fn fan_out(c: &mut Criterion) {
@@ -62,7 +63,14 @@ fn framing(c: &mut Criterion) {
     let jpeg = vec![0x55u8; 50_000];
     let source = Frame::new(PixelFormat::Jpeg, 640, 480, jpeg.clone());
     c.bench_function("frame_a_50KB_jpeg_as_a_multipart_part", |b| {
-        b.iter(|| EncodedFrame::new(std::hint::black_box(&jpeg), source.clone(), true))
+        b.iter(|| {
+            EncodedFrame::new(
+                std::hint::black_box(&jpeg),
+                source.clone(),
+                Conversion::NONE,
+                true,
+            )
+        })
     });
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use pistream_camera::CameraConfig;
+use pistream_camera::{CameraConfig, PixelFormat};
 use serde::Serialize;
 
 use crate::config::{Config, WatchMode};
@@ -21,6 +21,7 @@ use crate::site::SiteService;
 use crate::video::capture::{CameraFactory, CaptureOptions, CaptureService, Unavailable};
 use crate::video::control_store::ControlStore;
 use crate::video::controls::ControlService;
+use crate::video::encode::orient;
 use crate::video::hub::EncodedFrame;
 use crate::video::variants::Variants;
 use crate::watcher::{self, Change, Roots, WatchError, Watching};
@@ -71,6 +72,20 @@ pub struct ServerState {
     pub frames_sent: u64,
     pub frames_skipped: u64,
     pub uptime_secs: f64,
+    pub picture: PictureState,
+}
+
+/// `/api/state`'s `picture`: how frames are read and turned (`--yuv-range`, `--rotate`, `--flip`).
+#[derive(Debug, Serialize)]
+pub struct PictureState {
+    /// `limited` or `full` while the open camera sends YUYV; null otherwise.
+    pub yuv_range: Option<String>,
+    /// Why that range: `--yuv-range`, `camera` (it reported it) or `default`.
+    pub yuv_range_from: Option<&'static str>,
+    /// Degrees clockwise.
+    pub rotate: u32,
+    /// `h`, `v`, `hv` or null.
+    pub flip: Option<&'static str>,
 }
 
 impl App {
@@ -88,6 +103,8 @@ impl App {
             quality: config.quality,
             idle_timeout: config.idle_timeout(),
             hang_timeout: config.hang_timeout(),
+            yuv_range: config.yuv_range(),
+            orientation: config.orientation(),
         };
         let device = options.camera.device.clone();
         let capture = CaptureService::new(factory, options)
@@ -157,13 +174,31 @@ impl App {
     pub fn state(&self) -> ServerState {
         let stats = &self.capture.stats;
         let info = stats.stream_info();
-        let cfg = &self.capture.options().camera;
+        let options = self.capture.options();
+        let cfg = &options.camera;
+        let turn = options.orientation;
+        let (width, height) = info.as_ref().map_or(options.output_size(), |i| {
+            turn.output_size(i.width, i.height)
+        });
+        let yuyv = info.as_ref().filter(|i| i.format == PixelFormat::Yuyv);
+        let range = yuyv.map(|i| orient::resolve_range(options.yuv_range, i.yuv_range));
+        let picture = PictureState {
+            yuv_range: range.map(|(r, _)| r.to_string()),
+            yuv_range_from: range.map(|(_, from)| from),
+            rotate: turn.rotate.degrees(),
+            flip: match (turn.flip_h, turn.flip_v) {
+                (true, true) => Some("hv"),
+                (true, false) => Some("h"),
+                (false, true) => Some("v"),
+                (false, false) => None,
+            },
+        };
         ServerState {
             backend: self.capture.backend(),
             online: stats.online.load(Relaxed),
             status: stats.status(),
-            width: info.as_ref().map_or(cfg.width, |i| i.width),
-            height: info.as_ref().map_or(cfg.height, |i| i.height),
+            width,
+            height,
             format: info.as_ref().map(|i| i.format.to_string()),
             fps_target: info.as_ref().map_or(cfg.fps, |i| i.fps),
             fps_measured: (stats.fps_measured() * 10.0).round() / 10.0,
@@ -174,6 +209,7 @@ impl App {
             frames_sent: stats.frames_sent.load(Relaxed),
             frames_skipped: stats.frames_skipped.load(Relaxed),
             uptime_secs: (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            picture,
         }
     }
 

@@ -224,6 +224,57 @@ pub struct Config {
     /// camera opens [default: pistream-controls.json next to the --pic folder].
     #[arg(long, env = "PISTREAM_CONTROLS_FILE")]
     pub controls_file: Option<PathBuf>,
+
+    // --- picture: colour range and orientation (src/video/encode/orient.rs)
+    /// Range of a YUYV camera's samples: `limited` (luma 16-235, chroma 16-240: most USB webcams),
+    /// `full` (0-255), or `auto`: what the camera reports, else limited.
+    #[arg(long, env = "PISTREAM_YUV_RANGE", value_enum, default_value_t = YuvRangeArg::Auto)]
+    pub yuv_range: YuvRangeArg,
+
+    /// Turn the picture clockwise by this many degrees (a camera mounted sideways or upside
+    /// down); 90 and 270 swap width and height. Applied once per frame, for every viewer and photo.
+    #[arg(long, env = "PISTREAM_ROTATE", value_enum, default_value_t = RotateArg::R0)]
+    pub rotate: RotateArg,
+
+    /// Mirror the picture after rotating: `h` left-right, `v` top-bottom, `hv` both (the same as
+    /// another 180 degrees).
+    #[arg(long, env = "PISTREAM_FLIP", value_enum)]
+    pub flip: Option<FlipArg>,
+}
+
+/// `--yuv-range`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum YuvRangeArg {
+    /// What the camera reports, else limited.
+    Auto,
+    /// Luma 16-235, chroma 16-240 (BT.601 "studio swing").
+    Limited,
+    /// Every sample 0-255 (as JPEG stores it).
+    Full,
+}
+
+/// `--rotate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RotateArg {
+    #[value(name = "0")]
+    R0,
+    #[value(name = "90")]
+    R90,
+    #[value(name = "180")]
+    R180,
+    #[value(name = "270")]
+    R270,
+}
+
+/// `--flip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlipArg {
+    /// Left-right.
+    H,
+    /// Top-bottom.
+    V,
+    /// Both.
+    Hv,
 }
 
 impl Config {
@@ -238,6 +289,38 @@ impl Config {
     pub fn hang_timeout(&self) -> Duration {
         // Zero would call every camera call a hang.
         Duration::from_secs_f64(self.hang_timeout.max(0.5))
+    }
+
+    /// `--yuv-range` as the capture stage takes it (`None`: auto).
+    pub fn yuv_range(&self) -> Option<pistream_camera::YuvRange> {
+        use pistream_camera::YuvRange;
+        match self.yuv_range {
+            YuvRangeArg::Auto => None,
+            YuvRangeArg::Limited => Some(YuvRange::Limited),
+            YuvRangeArg::Full => Some(YuvRange::Full),
+        }
+    }
+
+    /// `--rotate` and `--flip` as one orientation.
+    pub fn orientation(&self) -> crate::video::encode::Orientation {
+        use crate::video::encode::Rotation;
+        let rotate = match self.rotate {
+            RotateArg::R0 => Rotation::R0,
+            RotateArg::R90 => Rotation::R90,
+            RotateArg::R180 => Rotation::R180,
+            RotateArg::R270 => Rotation::R270,
+        };
+        let (flip_h, flip_v) = match self.flip {
+            None => (false, false),
+            Some(FlipArg::H) => (true, false),
+            Some(FlipArg::V) => (false, true),
+            Some(FlipArg::Hv) => (true, true),
+        };
+        crate::video::encode::Orientation {
+            rotate,
+            flip_h,
+            flip_v,
+        }
     }
 
     /// The source a backend opens: `--source` for replay and exec, else `--device`.

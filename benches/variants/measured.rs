@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use pistream::video::encode::{pixels, to_jpeg, variant};
+use pistream::video::encode::{pixels, to_jpeg, variant, Conversion};
 use pistream_camera::{Frame, PixelFormat};
 
 /// CPU time consumed by the whole process (every thread), in nanoseconds.
@@ -116,7 +116,7 @@ fn yuyv_frame(img: &image::RgbImage) -> Frame {
 /// What variants cost before the DCT-scaled path: a full decode, then the raw-frame variant.
 fn old_full_decode(jpeg: &Frame, width: Option<u32>, quality: u8) -> usize {
     let rgb = decode_rgb(&jpeg.data);
-    variant(&rgb_frame(&rgb), width, quality)
+    variant(&rgb_frame(&rgb), &Conversion::NONE, width, quality)
         .expect("encodes")
         .len()
 }
@@ -133,7 +133,7 @@ fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
         PixelFormat::Jpeg,
         1280,
         720,
-        to_jpeg(&rgb_frame(&big), 80).expect("encodes"),
+        to_jpeg(&rgb_frame(&big), &Conversion::NONE, 80).expect("encodes"),
     );
     let cases: [(&str, &Frame, Option<u32>, u8); 4] = [
         ("jpeg640x480_to_320_q80", &jpeg640, Some(320), 80),
@@ -146,12 +146,20 @@ fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
             b.iter(|| old_full_decode(f, width, quality))
         });
         group.bench_with_input(BenchmarkId::new("dct_scaled", name), frame, |b, f| {
-            b.iter(|| variant(f, width, quality).expect("encodes").len())
+            b.iter(|| {
+                variant(f, &Conversion::NONE, width, quality)
+                    .expect("encodes")
+                    .len()
+            })
         });
     }
     let yuyv720 = yuyv_frame(&big);
     group.bench_function(BenchmarkId::new("area", "yuyv1280x720_to_320_q80"), |b| {
-        b.iter(|| variant(&yuyv720, Some(320), 80).expect("encodes").len())
+        b.iter(|| {
+            variant(&yuyv720, &Conversion::NONE, Some(320), 80)
+                .expect("encodes")
+                .len()
+        })
     });
     group.finish();
 }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pistream_global_optspecs
-    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= controls-file= h/help V/version
+    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= controls-file= yuv-range= rotate= flip= h/help V/version
 end
 
 function __fish_pistream_needs_command
@@ -56,6 +56,16 @@ complete -c pistream -n "__fish_pistream_needs_command" -l stall-timeout -d 'Sec
 complete -c pistream -n "__fish_pistream_needs_command" -l max-variants -d 'Most stream variants (`/stream?width=&quality=`) encoded at once; past it a viewer gets the nearest live variant. Each costs an encoder thread (a 320-wide variant of 640x480: ~45% of a core)' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l hang-timeout -d 'Seconds one camera call may block before the camera counts as hung and is reopened' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l controls-file -d 'File the camera controls set from the browser are saved in, and applied from whenever the camera opens [default: pistream-controls.json next to the --pic folder]' -r -F
+complete -c pistream -n "__fish_pistream_needs_command" -l yuv-range -d 'Range of a YUYV camera\'s samples: `limited` (luma 16-235, chroma 16-240: most USB webcams), `full` (0-255), or `auto`: what the camera reports, else limited' -r -f -a "auto\t'What the camera reports, else limited'
+limited\t'Luma 16-235, chroma 16-240 (BT.601 "studio swing")'
+full\t'Every sample 0-255 (as JPEG stores it)'"
+complete -c pistream -n "__fish_pistream_needs_command" -l rotate -d 'Turn the picture clockwise by this many degrees (a camera mounted sideways or upside down); 90 and 270 swap width and height. Applied once per frame, for every viewer and photo' -r -f -a "0\t''
+90\t''
+180\t''
+270\t''"
+complete -c pistream -n "__fish_pistream_needs_command" -l flip -d 'Mirror the picture after rotating: `h` left-right, `v` top-bottom, `hv` both (the same as another 180 degrees)' -r -f -a "h\t'Left-right'
+v\t'Top-bottom'
+hv\t'Both'"
 complete -c pistream -n "__fish_pistream_needs_command" -l metrics-public -d 'With auth: /metrics and /healthz stay open (GET, HEAD) for a scraper or uptime checker that cannot log in; every other route still needs the password'
 complete -c pistream -n "__fish_pistream_needs_command" -l public-view -d 'With auth: anyone may watch and browse (GET, HEAD); taking and deleting photos (every other method) still needs the password'
 complete -c pistream -n "__fish_pistream_needs_command" -l trust-proxy -d 'Trust a reverse proxy\'s Forwarded / X-Forwarded-Host / -Proto / -For headers: for the same-origin check and for the client address that login limits count. Only behind a proxy that sets them (anyone else could forge them)'

@@ -12,6 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use event_listener::{Event, EventListener};
 use pistream_camera::Frame;
 
+use crate::video::encode::Conversion;
+
 /// The multipart boundary of every stream (the original pystream's, kept for old clients' sake).
 pub const BOUNDARY: &str = "frame";
 /// What a stream body starts with: the first boundary. Every part then ends with the next one.
@@ -25,13 +27,16 @@ pub struct EncodedFrame {
     jpeg_len: usize,
     /// The source frame (raw or JPEG), for variant encoders that scale it.
     pub source: Frame,
+    /// How `source` was read and turned to make the JPEG: variants read it the same way.
+    pub conversion: Conversion,
     /// False for the generated NO SIGNAL picture.
     pub live: bool,
 }
 
 impl EncodedFrame {
-    /// Frames `jpeg` (made from `source`) as a multipart part. The one copy of the JPEG a frame costs.
-    pub fn new(jpeg: &[u8], source: Frame, live: bool) -> EncodedFrame {
+    /// Frames `jpeg` (made from `source` read through `conversion`) as a multipart part. The one
+    /// copy of the JPEG a frame costs.
+    pub fn new(jpeg: &[u8], source: Frame, conversion: Conversion, live: bool) -> EncodedFrame {
         // X-Timestamp (capture time) lets a client measure latency end to end; X-No-Signal marks the
         // generated picture shown while the camera is down.
         let head = format!(
@@ -50,8 +55,15 @@ impl EncodedFrame {
             jpeg_len: jpeg.len(),
             part,
             source,
+            conversion,
             live,
         }
+    }
+
+    /// The picture's size as published: the source's, turned.
+    pub fn size(&self) -> (u32, u32) {
+        let (w, h) = (self.source.width, self.source.height);
+        self.conversion.orientation.output_size(w, h)
     }
 
     /// The whole multipart part, as written to every viewer.
@@ -194,7 +206,7 @@ mod tests {
 
     fn frame(bytes: &[u8]) -> Arc<EncodedFrame> {
         let src = Frame::new(PixelFormat::Jpeg, 1, 1, bytes.to_vec());
-        Arc::new(EncodedFrame::new(bytes, src, true))
+        Arc::new(EncodedFrame::new(bytes, src, Conversion::NONE, true))
     }
 
     #[test]

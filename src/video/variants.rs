@@ -80,7 +80,7 @@ impl Variants {
         }
         live.retain(|_, v| v.strong_count() > 0);
         if live.len() >= self.cap {
-            let camera_width = self.capture.options().camera.width;
+            let camera_width = self.capture.options().output_size().0;
             let own_quality = self.capture.options().quality;
             let near = ladder::nearest(wanted, live.keys().copied(), camera_width, own_quality);
             CAP_LOG.info(|| {
@@ -139,14 +139,16 @@ impl Variants {
             |p| {
                 let Some(v) = variant.upgrade() else { return };
                 let (w, h) = self.capture.hub().latest().map_or((320, 240), |(_, f)| {
-                    encode::target_size(f.source.width, f.source.height, key.width)
+                    let (fw, fh) = f.size();
+                    encode::target_size(fw, fh, key.width)
                 });
                 let frame =
                     encode::no_signal_frame(w, h, &format!("encoder crashed: {}", p.message));
-                match encode::to_jpeg(&frame, key.quality) {
+                let none = encode::Conversion::NONE;
+                match encode::to_jpeg(&frame, &none, key.quality) {
                     Ok(jpeg) => {
-                        v.hub
-                            .publish(Arc::new(EncodedFrame::new(&jpeg, frame, false)));
+                        let out = EncodedFrame::new(&jpeg, frame, none, false);
+                        v.hub.publish(Arc::new(out));
                     }
                     Err(e) => log::error!("cannot encode the NO SIGNAL frame: {e}"),
                 }
@@ -180,9 +182,10 @@ impl Variants {
                 Next::Frame((seq, frame)) => {
                     seen = seq;
                     let Some(v) = variant.upgrade() else { return };
-                    match encode::variant(&frame.source, key.width, key.quality) {
+                    let (source, conv) = (&frame.source, &frame.conversion);
+                    match encode::variant(source, conv, key.width, key.quality) {
                         Ok(jpeg) => {
-                            let out = EncodedFrame::new(&jpeg, frame.source.clone(), frame.live);
+                            let out = EncodedFrame::new(&jpeg, source.clone(), *conv, frame.live);
                             v.hub.publish(Arc::new(out));
                         }
                         Err(e) => log::warn!("variant {key:?}: cannot encode: {e}"),

@@ -55,7 +55,7 @@ async fn stream(req: Request, viewers: Arc<ViewerSlots>) -> tide::Result {
     })?;
     let wanted = variant_of(
         &query,
-        app.capture.options().camera.width,
+        app.capture.options().output_size().0,
         app.config.quality,
     )
     .map_err(HttpError::bad_request)?;

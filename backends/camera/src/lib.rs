@@ -121,6 +121,24 @@ impl Default for CameraConfig {
     }
 }
 
+/// The value range of a camera's YUV samples (V4L2's "quantization").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum YuvRange {
+    /// Limited ("studio", "TV") range: luma 16-235, chroma 16-240. What most UVC webcams send.
+    Limited,
+    /// Full range: every sample 0-255, as JPEG (JFIF) itself stores YCbCr.
+    Full,
+}
+
+impl fmt::Display for YuvRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            YuvRange::Limited => "limited",
+            YuvRange::Full => "full",
+        })
+    }
+}
+
 /// What an opened camera actually delivers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamInfo {
@@ -130,6 +148,9 @@ pub struct StreamInfo {
     pub format: PixelFormat,
     /// A human line: device name, driver, what was negotiated.
     pub description: String,
+    /// The range of the YUV samples when the backend knows it; `None`: it cannot tell (the server
+    /// then takes YUYV as limited, what most cameras send). Meaningless for RGB, BGRA and JPEG.
+    pub yuv_range: Option<YuvRange>,
 }
 
 /// One capture mode a device offers, for `pistream cameras`.

@@ -97,6 +97,7 @@ fn start(
             "escapi camera {index} ({}): {}x{} BGRA, polled at {fps} fps",
             granted.name, granted.width, granted.height
         ),
+        yuv_range: None,
     };
     Ok((worker, info))
 }

@@ -154,6 +154,7 @@ impl Camera for ExecCamera {
                         "`{source}` (pid {}): {}x{} MJPEG, passed through as the command writes it",
                         session.pid, frame.width, frame.height
                     ),
+                    yuv_range: None,
                 };
                 self.first = Some(frame);
                 self.session = Some(session);

@@ -129,6 +129,8 @@ impl Camera for MockCamera {
             fps,
             format: PixelFormat::Yuyv,
             description: format!("mock test pattern, YUYV {width}x{height} at {fps} fps"),
+            // The pattern is drawn in JPEG's own (full-range) YCbCr.
+            yuv_range: Some(pistream_camera::YuvRange::Full),
         })
     }
 

@@ -129,6 +129,7 @@ impl Camera for ReplayCamera {
                 path.display(),
                 self.options.timing
             ),
+            yuv_range: None,
         };
         log::info!("{}", info.description);
         self.playing = Some(Playing {

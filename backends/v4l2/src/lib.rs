@@ -166,6 +166,9 @@ fn start(device: &str, config: &CameraConfig) -> Result<(rscam::Camera, StreamIn
                     fps,
                     format,
                     description: format!("V4L2 {device}: {mode} at {fps:.2} fps ({passthrough})"),
+                    // rscam keeps the negotiated format's `quantization` to itself: unknown here,
+                    // so the server takes YUYV as limited (what UVC cameras send).
+                    yuv_range: None,
                 };
                 return Ok((camera, info));
             }

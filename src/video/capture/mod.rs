@@ -19,14 +19,14 @@ mod demand;
 mod stats;
 
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame};
+use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame, YuvRange};
 
 use crate::supervise::{Backoff, Spawner};
-use crate::video::encode;
+use crate::video::encode::{self, orient, Conversion, Orientation};
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
 use crate::video::watchdog::{self, Heartbeat, Outcome};
 
@@ -48,6 +48,17 @@ pub struct CaptureOptions {
     /// A single camera call (open, next frame, close) lasting longer than this is a hung driver: the
     /// worker is abandoned and the camera remade.
     pub hang_timeout: Duration,
+    /// `--yuv-range`: how YUYV samples are read; `None` (auto): as the camera reports, else limited.
+    pub yuv_range: Option<YuvRange>,
+    /// `--rotate` / `--flip`: how every frame is turned before anybody sees it.
+    pub orientation: Orientation,
+}
+
+impl CaptureOptions {
+    /// The size of the published pictures when the camera grants what was asked (turned).
+    pub fn output_size(&self) -> (u32, u32) {
+        (self.orientation).output_size(self.camera.width, self.camera.height)
+    }
 }
 
 /// One camera, captured on demand, published to one hub.
@@ -68,6 +79,8 @@ pub struct CaptureService {
     /// Starts the capture thread (tests make it fail).
     pub threads: Spawner,
     pub stats: CaptureStats,
+    /// Whether the open camera's YUYV is read as limited range (settled at each open).
+    limited_range: AtomicBool,
 }
 
 /// See [`CaptureService::run_after_open`].
@@ -104,6 +117,7 @@ impl CaptureService {
             after_open: Mutex::new(None),
             threads: Spawner::default(),
             stats,
+            limited_range: AtomicBool::new(true),
         }))
     }
 
@@ -239,7 +253,12 @@ impl CaptureService {
                 beat.leave();
                 match opened {
                     Ok(info) => {
-                        log::info!("camera {} open: {}", self.backend, info.description);
+                        let opts = &self.options;
+                        let (range, note) = orient::settle(&info, opts.yuv_range, opts.orientation);
+                        let limited = range == YuvRange::Limited;
+                        self.limited_range.store(limited, Relaxed);
+                        let (backend, what) = (self.backend, &info.description);
+                        log::info!("camera {backend} open: {what}{note}");
                         if let Some(hook) = &*self.after_open.lock() {
                             hook();
                         }
@@ -313,6 +332,15 @@ impl CaptureService {
         self.frame_timeout() + Backoff::MAX
     }
 
+    /// How live frames are read and turned now.
+    pub fn conversion(&self) -> Conversion {
+        let range = match self.limited_range.load(Relaxed) {
+            true => YuvRange::Limited,
+            false => YuvRange::Full,
+        };
+        Conversion::new(range, self.options.orientation)
+    }
+
     fn fault(&self, error: &str) {
         log::warn!(
             "camera {}: {error}; showing NO SIGNAL and retrying",
@@ -326,8 +354,9 @@ impl CaptureService {
         self.stats.online.store(false, Relaxed);
         self.stats.vitals.fault();
         self.stats.set_status(format!("offline: {error}"));
-        let cfg = &self.options.camera;
-        let frame = encode::no_signal_frame(cfg.width, cfg.height, error);
+        // Drawn upright at the published (turned) size, so the stream keeps its size.
+        let (w, h) = self.options.output_size();
+        let frame = encode::no_signal_frame(w, h, error);
         if let Err(e) = self.publish(frame, false) {
             log::error!("cannot encode the NO SIGNAL frame: {e}");
         }
@@ -335,12 +364,18 @@ impl CaptureService {
 
     fn publish(&self, frame: Frame, live: bool) -> Result<(), encode::EncodeError> {
         let started = Instant::now();
-        let jpeg = encode::to_jpeg(&frame, self.options.quality)?;
+        // The NO SIGNAL picture is pistream's own: drawn upright in JPEG's range.
+        let conv = if live {
+            self.conversion()
+        } else {
+            Conversion::NONE
+        };
+        let jpeg = encode::to_jpeg(&frame, &conv, self.options.quality)?;
         if live {
             self.stats.vitals.frame(started.elapsed());
         }
         self.hub
-            .publish(Arc::new(EncodedFrame::new(&jpeg, frame, live)));
+            .publish(Arc::new(EncodedFrame::new(&jpeg, frame, conv, live)));
         Ok(())
     }
 }

@@ -183,9 +183,13 @@ pub(crate) mod tests {
     }
 
     fn jpeg_of(w: u32, h: u32, rgb: (u8, u8, u8)) -> Vec<u8> {
-        to_jpeg(&flat_frame(PixelFormat::Rgb24, w, h, rgb), 90)
-            .unwrap()
-            .to_vec()
+        to_jpeg(
+            &flat_frame(PixelFormat::Rgb24, w, h, rgb),
+            &Default::default(),
+            90,
+        )
+        .unwrap()
+        .to_vec()
     }
 
     #[test]

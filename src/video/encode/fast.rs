@@ -1,8 +1,10 @@
 //! [`FastEncoder`]: raw frames to baseline JPEG with the pure-Rust `jpeg-encoder` crate.
 //!
 //! YUYV is fed to the encoder row by row through its `ImageBuffer` trait: a camera's YUYV already is
-//! YCbCr, so each row is only split into planes (no colour maths, no full-frame intermediate copy).
-//! RGB24 and BGRA go through the crate's own converters, which have AVX2 versions.
+//! YCbCr, so each row is only split into planes (limited range expanded by table lookups, no other
+//! colour maths, no full-frame intermediate copy). A turned picture ([`super::orient`]) is read the
+//! same way, its rows taken from the source's rows or columns as the encoder asks for them.
+//! RGB24 and BGRA the right way up go through the crate's own converters, which have AVX2 versions.
 //!
 //! Chroma is subsampled 4:2:0 by default: YUYV carries chroma at half horizontal resolution only,
 //! and halving it vertically too costs nothing visible on a camera picture while it makes an MCU
@@ -13,7 +15,9 @@ use jpeg_encoder::{ColorType, ImageBuffer, JpegColorType, SamplingFactor};
 use pistream_camera::{Frame, PixelFormat};
 
 use super::decode::{Decoded, Layout};
-use super::{check_quality, pixels, EncodeError, Encoder, Raw};
+use super::orient::{Conversion, Orientation, Oriented, YcbcrSource};
+use super::rotate::DecodedPixels;
+use super::{check_quality, EncodeError, Encoder, Raw};
 
 /// Chroma subsampling of the JPEGs a [`FastEncoder`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,14 +47,31 @@ impl FastEncoder {
     }
 }
 
-/// A YUYV frame seen as the planar YCbCr rows `jpeg-encoder` pulls.
-struct YuyvImage<'a> {
-    data: &'a [u8],
+/// A picture seen (turned) as the planar YCbCr rows `jpeg-encoder` pulls.
+struct OrientedImage<S> {
+    view: Oriented<S>,
     width: u16,
     height: u16,
 }
 
-impl ImageBuffer for YuyvImage<'_> {
+impl<S: YcbcrSource> OrientedImage<S> {
+    fn new(source: S, orientation: Orientation) -> Result<Self, EncodeError> {
+        let view = Oriented::new(source, orientation);
+        let (w, h) = view.size();
+        match (u16::try_from(w), u16::try_from(h)) {
+            (Ok(width), Ok(height)) => Ok(OrientedImage {
+                view,
+                width,
+                height,
+            }),
+            _ => Err(EncodeError::Unsupported(format!(
+                "a {w}x{h} picture (at most 65535 a side)"
+            ))),
+        }
+    }
+}
+
+impl<S: YcbcrSource> ImageBuffer for OrientedImage<S> {
     fn get_jpeg_color_type(&self) -> JpegColorType {
         JpegColorType::Ycbcr
     }
@@ -65,14 +86,14 @@ impl ImageBuffer for YuyvImage<'_> {
 
     fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
         let w = self.width as usize;
-        let row = &self.data[y as usize * w * 2..][..w * 2];
         let [luma, cb, cr, _] = buffers;
         // The encoder reuses these buffers (cleared, capacity kept): growing them allocates nothing.
         let (l0, b0, r0) = (luma.len(), cb.len(), cr.len());
         luma.resize(l0 + w, 0);
         cb.resize(b0 + w, 0);
         cr.resize(r0 + w, 0);
-        pixels::yuyv_row_to_ycbcr(row, &mut luma[l0..], &mut cb[b0..], &mut cr[r0..]);
+        let (luma, cb, cr) = (&mut luma[l0..], &mut cb[b0..], &mut cr[r0..]);
+        self.view.row(y as usize, luma, cb, cr);
     }
 }
 
@@ -81,42 +102,59 @@ impl Encoder for FastEncoder {
         "jpeg-encoder"
     }
 
-    fn encode(&self, frame: &Frame, quality: u8, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    fn encode(
+        &self,
+        frame: &Frame,
+        conv: &Conversion,
+        quality: u8,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
         check_quality(quality)?;
-        self.encode_raw(&Raw::of(frame)?, quality, out)
+        self.encode_raw(&Raw::of(frame)?, conv, quality, out)
     }
 }
 
 impl FastEncoder {
-    /// Encodes checked raw pixels (also used by the scaler, which has no `Frame`).
+    /// Encodes checked raw pixels (also used by the scaler, which has no `Frame`), read and turned
+    /// as `conv` says.
     pub(crate) fn encode_raw(
         &self,
         raw: &Raw,
+        conv: &Conversion,
         quality: u8,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
         let enc = self.encoder(out, quality);
         let (data, width, height) = (raw.data, raw.width, raw.height);
+        let upright = conv.orientation.is_identity();
         let result = match raw.format {
-            PixelFormat::Yuyv => enc.encode_image(YuyvImage {
-                data,
-                width,
-                height,
-            }),
-            PixelFormat::Rgb24 => enc.encode(data, width, height, ColorType::Rgb),
-            PixelFormat::Bgra => enc.encode(data, width, height, ColorType::Bgra),
+            PixelFormat::Rgb24 if upright => enc.encode(data, width, height, ColorType::Rgb),
+            PixelFormat::Bgra if upright => enc.encode(data, width, height, ColorType::Bgra),
+            PixelFormat::Yuyv | PixelFormat::Rgb24 | PixelFormat::Bgra => enc.encode_image(
+                OrientedImage::new(raw.pixels(conv.range), conv.orientation)?,
+            ),
             PixelFormat::Jpeg => return Err(EncodeError::Unsupported("re-encoding a JPEG".into())),
         };
         result.map_err(|e| EncodeError::Encode(e.to_string()))
     }
 
-    /// Encodes a decoded JPEG picture as it is laid out (YCbCr needs no colour conversion).
+    /// Encodes a decoded JPEG picture turned by `orientation`. The right way up it is encoded as
+    /// it is laid out (YCbCr needs no colour conversion); turned, it is read through
+    /// [`Oriented`] like a raw frame.
     pub(crate) fn encode_decoded(
         &self,
         pic: &Decoded,
+        orientation: Orientation,
         quality: u8,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
+        if !orientation.is_identity() {
+            let image = OrientedImage::new(DecodedPixels(pic), orientation)?;
+            return self
+                .encoder(out, quality)
+                .encode_image(image)
+                .map_err(|e| EncodeError::Encode(e.to_string()));
+        }
         let (Ok(width), Ok(height)) = (u16::try_from(pic.width), u16::try_from(pic.height)) else {
             return Err(EncodeError::Unsupported(
                 "a decoded picture over 65535".into(),
@@ -158,7 +196,7 @@ mod tests {
                 let frame = flat_frame(format, 34, 18, (200, 40, 90));
                 let mut out = Vec::new();
                 FastEncoder::with_sampling(sampling)
-                    .encode(&frame, 90, &mut out)
+                    .encode(&frame, &Conversion::NONE, 90, &mut out)
                     .unwrap();
                 let img = decode(&out);
                 assert_eq!(img.dimensions(), (34, 18), "{format} {sampling:?}");
@@ -180,7 +218,7 @@ mod tests {
         for (sampling, byte) in [(Sampling::S420, 0x22), (Sampling::S422, 0x21)] {
             let mut out = Vec::new();
             FastEncoder::with_sampling(sampling)
-                .encode(&frame, 80, &mut out)
+                .encode(&frame, &Conversion::NONE, 80, &mut out)
                 .unwrap();
             let sof = out.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
             assert_eq!(out[sof + 11], byte, "{sampling:?}");
@@ -192,7 +230,7 @@ mod tests {
     fn mock_frame_weighs_like_a_camera_frame() {
         let mut out = Vec::new();
         FastEncoder::new()
-            .encode(&mock_frame(640, 480), 80, &mut out)
+            .encode(&mock_frame(640, 480), &Conversion::NONE, 80, &mut out)
             .unwrap();
         assert!((30_000..90_000).contains(&out.len()), "{} bytes", out.len());
     }

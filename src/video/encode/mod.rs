@@ -2,22 +2,28 @@
 //! capture task publishes), per-viewer [`variant`]s, and the [`no_signal_frame`] shown while the camera
 //! is down. Plain Rust: no HTTP, no async; the caller runs it off the executor.
 //!
-//! A camera that sends JPEG (MJPEG) is never re-encoded: [`to_jpeg`] hands its bytes on as they are.
+//! Every path takes the frame's [`Conversion`]: the range of its YUV samples and how the picture is
+//! turned (`--yuv-range`, `--rotate`, `--flip`), applied while the pixels are read (see [`orient`]).
+//! A camera that sends JPEG (MJPEG) is never re-encoded unless it must be turned: [`to_jpeg`] hands
+//! its bytes on as they are; a turned one goes through [`rotate::rotate_jpeg`].
 
 pub mod area;
 pub mod decode;
 pub mod fast;
 pub mod image_enc;
+pub mod orient;
 pub mod pixels;
+pub mod rotate;
 pub mod scale;
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use pistream_camera::{font, Frame, PixelFormat};
+use pistream_camera::{font, Frame, PixelFormat, YuvRange};
 
 pub use fast::{FastEncoder, Sampling};
 pub use image_enc::ImageEncoder;
+pub use orient::{Conversion, Orientation, Rotation};
 pub use scale::{target_size, variant};
 
 /// Something that turns a raw frame into a baseline JPEG: the seam where an opt-in libjpeg-turbo
@@ -26,8 +32,15 @@ pub trait Encoder: Send + Sync {
     /// A short name for logs and benchmarks.
     fn name(&self) -> &'static str;
 
-    /// Appends the JPEG of `frame` at `quality` (1..=100) to `out`.
-    fn encode(&self, frame: &Frame, quality: u8, out: &mut Vec<u8>) -> Result<(), EncodeError>;
+    /// Appends the JPEG of `frame`, its pixels read and turned as `conv` says, at `quality`
+    /// (1..=100) to `out`.
+    fn encode(
+        &self,
+        frame: &Frame,
+        conv: &Conversion,
+        quality: u8,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError>;
 }
 
 /// Why a frame could not be encoded. Bad input is an error, never a panic.
@@ -115,6 +128,17 @@ impl<'a> Raw<'a> {
     pub fn of(frame: &'a Frame) -> Result<Self, EncodeError> {
         Raw::new(frame.format, frame.width, frame.height, &frame.data)
     }
+
+    /// The pixels, their YUYV samples read as `range`.
+    pub fn pixels(&self, range: YuvRange) -> pixels::RawPixels<'a> {
+        pixels::RawPixels {
+            format: self.format,
+            range,
+            width: self.width.into(),
+            height: self.height.into(),
+            data: self.data,
+        }
+    }
 }
 
 thread_local! {
@@ -125,15 +149,21 @@ thread_local! {
 /// Past this, a thread's scratch buffer is released after use (a one-off huge frame keeps no memory).
 const SCRATCH_KEEP: usize = 4 << 20;
 
-/// The JPEG of `frame`: a JPEG frame's own bytes (the same `Arc`, nothing copied), or a raw frame
-/// encoded by [`FastEncoder`] at `quality`.
-pub fn to_jpeg(frame: &Frame, quality: u8) -> Result<Arc<[u8]>, EncodeError> {
-    if frame.format == PixelFormat::Jpeg {
+/// The JPEG of `frame` read and turned as `conv` says: a JPEG frame's own bytes (the same `Arc`,
+/// nothing copied) when it needs no turning, else turned by [`rotate::rotate_jpeg`] at `quality`;
+/// a raw frame encoded by [`FastEncoder`] at `quality`.
+pub fn to_jpeg(frame: &Frame, conv: &Conversion, quality: u8) -> Result<Arc<[u8]>, EncodeError> {
+    if frame.format == PixelFormat::Jpeg && conv.orientation.is_identity() {
         return Ok(frame.data.clone());
     }
     SCRATCH.with_borrow_mut(|buf| {
         buf.clear();
-        let result = FastEncoder::new().encode(frame, quality, buf);
+        let result = if frame.format == PixelFormat::Jpeg {
+            check_quality(quality)
+                .and_then(|()| rotate::rotate_jpeg(&frame.data, conv.orientation, quality, buf))
+        } else {
+            FastEncoder::new().encode(frame, conv, quality, buf)
+        };
         let jpeg = result.map(|()| Arc::from(&buf[..]));
         if buf.capacity() > SCRATCH_KEEP {
             *buf = Vec::new();
@@ -257,16 +287,21 @@ pub(crate) mod tests {
 
     #[test]
     fn jpeg_frames_pass_through_untouched() {
-        let jpeg = to_jpeg(&flat_frame(PixelFormat::Rgb24, 16, 16, (1, 2, 3)), 80).unwrap();
+        let jpeg = to_jpeg(
+            &flat_frame(PixelFormat::Rgb24, 16, 16, (1, 2, 3)),
+            &Conversion::NONE,
+            80,
+        )
+        .unwrap();
         let frame = Frame::new(PixelFormat::Jpeg, 16, 16, jpeg.clone());
-        let out = to_jpeg(&frame, 10).unwrap();
+        let out = to_jpeg(&frame, &Conversion::NONE, 10).unwrap();
         assert!(Arc::ptr_eq(&out, &frame.data));
         assert_eq!(out, jpeg);
     }
 
     #[test]
     fn raw_frames_become_jpegs() {
-        let jpeg = to_jpeg(&mock_frame(320, 240), 80).unwrap();
+        let jpeg = to_jpeg(&mock_frame(320, 240), &Conversion::NONE, 80).unwrap();
         assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
         assert_eq!(&jpeg[jpeg.len() - 2..], [0xFF, 0xD9]);
         assert_eq!(decode(&jpeg).dimensions(), (320, 240));
@@ -283,25 +318,33 @@ pub(crate) mod tests {
             Frame::new(PixelFormat::Bgra, u32::MAX, u32::MAX, vec![0u8; 4]),
         ];
         for frame in &cases {
-            assert!(to_jpeg(frame, 80).is_err(), "{frame:?}");
+            assert!(to_jpeg(frame, &Conversion::NONE, 80).is_err(), "{frame:?}");
             assert!(
-                ImageEncoder.encode(frame, 80, &mut Vec::new()).is_err(),
+                ImageEncoder
+                    .encode(frame, &Conversion::NONE, 80, &mut Vec::new())
+                    .is_err(),
                 "{frame:?}"
             );
         }
         // The encoders themselves refuse JPEG input (only `to_jpeg` passes it through).
         let jpeg = Frame::new(PixelFormat::Jpeg, 16, 16, vec![0xFF, 0xD8]);
         assert!(FastEncoder::new()
-            .encode(&jpeg, 80, &mut Vec::new())
+            .encode(&jpeg, &Conversion::NONE, 80, &mut Vec::new())
             .is_err());
-        let e = to_jpeg(&cases[0], 80).unwrap_err();
+        let e = to_jpeg(&cases[0], &Conversion::NONE, 80).unwrap_err();
         assert_eq!(
             e.to_string(),
             "a 640x480 YUYV frame needs 614400 bytes, got 1000"
         );
         let ok = flat_frame(PixelFormat::Yuyv, 16, 16, (9, 9, 9));
-        assert!(matches!(to_jpeg(&ok, 0), Err(EncodeError::Quality(0))));
-        assert!(matches!(to_jpeg(&ok, 101), Err(EncodeError::Quality(101))));
+        assert!(matches!(
+            to_jpeg(&ok, &Conversion::NONE, 0),
+            Err(EncodeError::Quality(0))
+        ));
+        assert!(matches!(
+            to_jpeg(&ok, &Conversion::NONE, 101),
+            Err(EncodeError::Quality(101))
+        ));
     }
 
     #[test]
@@ -314,10 +357,13 @@ pub(crate) mod tests {
         assert!(lit < luma.len() / 10, "mostly dark, {lit} lit");
         let other = no_signal_frame(641, 480, "no such camera");
         assert_ne!(f.data, other.data, "the reason is drawn");
-        assert_eq!(decode(&to_jpeg(&f, 80).unwrap()).dimensions(), (642, 480));
+        assert_eq!(
+            decode(&to_jpeg(&f, &Conversion::NONE, 80).unwrap()).dimensions(),
+            (642, 480)
+        );
         // Degenerate sizes still give a valid frame.
         let tiny = no_signal_frame(0, 0, "");
-        assert!(to_jpeg(&tiny, 80).is_ok());
+        assert!(to_jpeg(&tiny, &Conversion::NONE, 80).is_ok());
     }
 
     #[test]

@@ -7,11 +7,17 @@
 //! the filter only does the last, small step, or none (640 to 320 wide is an exact 1/2): no full-size
 //! decode for a smaller output. A same-size (quality-only) variant of a JPEG frame is a full decode
 //! straight to YCbCr and an encode from it: no colour conversion either way.
+//!
+//! The frame's [`Conversion`] applies here as in the main stream: the filter reads the turned
+//! picture's rows ([`Oriented`]), YUYV samples in their range, so a variant is the published
+//! picture, smaller.
 
 use pistream_camera::{Frame, PixelFormat};
 
-use super::decode::{JpegSource, Layout};
-use super::{area, check_quality, pixels, EncodeError, FastEncoder, Raw};
+use super::decode::JpegSource;
+use super::orient::{Conversion, Oriented, YcbcrSource};
+use super::rotate::DecodedPixels;
+use super::{area, check_quality, EncodeError, FastEncoder, Raw};
 
 /// The smallest side a variant is scaled to (one 4:2:0 MCU).
 pub const MIN_SIDE: u32 = 16;
@@ -29,54 +35,75 @@ pub fn target_size(src_w: u32, src_h: u32, width: Option<u32>) -> (u32, u32) {
     (w, h.max(MIN_SIDE).min(src_h))
 }
 
-/// `frame` scaled down to `width` (see [`target_size`]) and encoded as JPEG at `quality`.
-pub fn variant(frame: &Frame, width: Option<u32>, quality: u8) -> Result<Vec<u8>, EncodeError> {
+/// `frame`, read and turned as `conv` says, scaled down to `width` (see [`target_size`]; the width
+/// is that of the turned picture) and encoded as JPEG at `quality`.
+pub fn variant(
+    frame: &Frame,
+    conv: &Conversion,
+    width: Option<u32>,
+    quality: u8,
+) -> Result<Vec<u8>, EncodeError> {
     check_quality(quality)?;
     if frame.format == PixelFormat::Jpeg {
-        return jpeg_variant(&frame.data, width, quality);
+        return jpeg_variant(&frame.data, width, quality, conv);
     }
     let src = Raw::of(frame)?;
-    let (sw, sh) = (src.width as u32, src.height as u32);
+    let (sw, sh) = conv
+        .orientation
+        .output_size(src.width.into(), src.height.into());
     let (tw, th) = target_size(sw, sh, width);
     let mut out = output_buffer(tw, th);
     if (tw, th) == (sw, sh) {
-        FastEncoder::new().encode_raw(&src, quality, &mut out)?;
+        FastEncoder::new().encode_raw(&src, conv, quality, &mut out)?;
         return Ok(out);
     }
-    let row_bytes = src.data.len() / sh as usize;
-    let scaled = area::scale_to_yuyv((sw, sh), (tw, th), |sy, y, cb, cr| {
-        let row = &src.data[sy * row_bytes..(sy + 1) * row_bytes];
-        pixels::row_to_ycbcr(src.format, row, y, cb, cr);
-    });
-    encode_yuyv(&scaled, tw, th, quality, out)
+    let view = Oriented::new(src.pixels(conv.range), conv.orientation);
+    scale_and_encode(&view, (tw, th), quality, out)
 }
 
 /// A JPEG frame's variant: decoded in the DCT domain at the smallest power-of-two scale that is at
 /// least the target size, box-filtered the rest of the way only when that scale is not exact, and
 /// encoded from YCbCr as the decoder gave it (see [`super::decode`]).
-fn jpeg_variant(jpeg: &[u8], width: Option<u32>, quality: u8) -> Result<Vec<u8>, EncodeError> {
+fn jpeg_variant(
+    jpeg: &[u8],
+    width: Option<u32>,
+    quality: u8,
+    conv: &Conversion,
+) -> Result<Vec<u8>, EncodeError> {
     let source = JpegSource::open(jpeg)?;
-    let (tw, th) = target_size(source.width, source.height, width);
-    let pic = source.decode_at_least(tw, th)?;
+    let turn = conv.orientation;
+    let (tw, th) = target_size_turned(source.width, source.height, width, conv);
+    // The decoder scales the picture as stored: ask for the target's sides the other way round
+    // when the turn swaps them.
+    let (dw, dh) = turn.output_size(tw, th);
+    let pic = source.decode_at_least(dw, dh)?;
     let mut out = output_buffer(tw, th);
-    if (pic.width, pic.height) == (tw, th) {
-        FastEncoder::new().encode_decoded(&pic, quality, &mut out)?;
+    if turn.output_size(pic.width, pic.height) == (tw, th) {
+        FastEncoder::new().encode_decoded(&pic, turn, quality, &mut out)?;
         return Ok(out);
     }
-    let row_bytes = pic.width as usize * pic.layout.bytes_per_pixel();
-    let scaled = area::scale_to_yuyv((pic.width, pic.height), (tw, th), |sy, y, cb, cr| {
-        let row = &pic.data[sy * row_bytes..(sy + 1) * row_bytes];
-        match pic.layout {
-            Layout::Ycbcr => pixels::ycbcr24_row_to_planes(row, y, cb, cr),
-            Layout::Rgb => pixels::rgb_row_to_ycbcr(row, y, cb, cr),
-            Layout::Grey => {
-                y.copy_from_slice(row);
-                cb.fill(128);
-                cr.fill(128);
-            }
-        }
+    let view = Oriented::new(DecodedPixels(&pic), turn);
+    scale_and_encode(&view, (tw, th), quality, out)
+}
+
+/// [`target_size`] of a `w` x `h` picture once `conv` has turned it.
+fn target_size_turned(w: u32, h: u32, width: Option<u32>, conv: &Conversion) -> (u32, u32) {
+    let (w, h) = conv.orientation.output_size(w, h);
+    target_size(w, h, width)
+}
+
+/// The turned picture `view` box-filtered to `size` and encoded.
+fn scale_and_encode<S: YcbcrSource>(
+    view: &Oriented<S>,
+    size: (u32, u32),
+    quality: u8,
+    out: Vec<u8>,
+) -> Result<Vec<u8>, EncodeError> {
+    let (vw, vh) = view.size();
+    let scaled = area::scale_to_yuyv((vw as u32, vh as u32), size, |sy, y, cb, cr| {
+        view.row(sy, y, cb, cr)
     });
-    encode_yuyv(&scaled, tw, th, quality, out)
+    encode_yuyv(&scaled, size.0, size.1, quality, out)
 }
 
 /// Typical encoded size is well under a tenth of the YUYV size: reserve that, grow if needed.
@@ -92,7 +119,7 @@ fn encode_yuyv(
     mut out: Vec<u8>,
 ) -> Result<Vec<u8>, EncodeError> {
     let raw = Raw::new(PixelFormat::Yuyv, w, h, yuyv)?;
-    FastEncoder::new().encode_raw(&raw, quality, &mut out)?;
+    FastEncoder::new().encode_raw(&raw, &Conversion::NONE, quality, &mut out)?;
     Ok(out)
 }
 
@@ -101,6 +128,8 @@ mod tests {
     use super::*;
     use crate::video::encode::tests::{decode, flat_frame};
     use crate::video::encode::{to_jpeg, Encoder};
+
+    const NONE: Conversion = Conversion::NONE;
 
     #[test]
     fn target_size_keeps_aspect_and_bounds() {
@@ -118,7 +147,7 @@ mod tests {
     fn scales_each_raw_format_keeping_colour() {
         for format in [PixelFormat::Yuyv, PixelFormat::Rgb24, PixelFormat::Bgra] {
             let frame = flat_frame(format, 64, 48, (20, 200, 120));
-            let img = decode(&variant(&frame, Some(32), 85).unwrap());
+            let img = decode(&variant(&frame, &NONE, Some(32), 85).unwrap());
             assert_eq!(img.dimensions(), (32, 24), "{format}");
             let px = img.get_pixel(16, 12).0;
             for (got, want) in px.iter().zip([20u8, 200, 120]) {
@@ -136,7 +165,7 @@ mod tests {
             px[0] = if (i as u32 % w) < w / 2 { 0 } else { 255 };
         }
         let frame = Frame::new(PixelFormat::Yuyv, w, h, data);
-        let img = decode(&variant(&frame, Some(32), 90).unwrap());
+        let img = decode(&variant(&frame, &NONE, Some(32), 90).unwrap());
         assert_eq!(img.dimensions(), (32, 16));
         assert!(img.get_pixel(4, 8).0[0] < 30);
         assert!(img.get_pixel(28, 8).0[0] > 225);
@@ -145,13 +174,13 @@ mod tests {
     #[test]
     fn jpeg_frames_are_decoded_then_scaled() {
         let raw = flat_frame(PixelFormat::Rgb24, 96, 64, (230, 30, 30));
-        let jpeg = Frame::new(PixelFormat::Jpeg, 96, 64, to_jpeg(&raw, 90).unwrap());
-        let img = decode(&variant(&jpeg, Some(48), 80).unwrap());
+        let jpeg = Frame::new(PixelFormat::Jpeg, 96, 64, to_jpeg(&raw, &NONE, 90).unwrap());
+        let img = decode(&variant(&jpeg, &NONE, Some(48), 80).unwrap());
         assert_eq!(img.dimensions(), (48, 32));
         let px = img.get_pixel(24, 16).0;
         assert!(px[0] > 200 && px[1] < 60 && px[2] < 60, "{px:?}");
         // Same size: re-encoded at the requested quality, still a JPEG of the same picture.
-        let img = decode(&variant(&jpeg, None, 30).unwrap());
+        let img = decode(&variant(&jpeg, &NONE, None, 30).unwrap());
         assert_eq!(img.dimensions(), (96, 64));
     }
 
@@ -178,8 +207,8 @@ mod tests {
         let full_frame = Frame::new(PixelFormat::Rgb24, 640, 480, full.to_rgb8().into_raw());
         let luma = |img: image::RgbImage| image::DynamicImage::from(img).to_luma8().into_raw();
         for width in [320, 160, 250] {
-            let fast = decode(&variant(&jpeg, Some(width), 90).unwrap());
-            let old = decode(&variant(&full_frame, Some(width), 90).unwrap());
+            let fast = decode(&variant(&jpeg, &NONE, Some(width), 90).unwrap());
+            let old = decode(&variant(&full_frame, &NONE, Some(width), 90).unwrap());
             assert_eq!(fast.dimensions(), old.dimensions(), "{width}");
             let (w, h) = fast.dimensions();
             let careful = full
@@ -199,20 +228,22 @@ mod tests {
     fn bad_input_is_an_error() {
         let junk = Frame::new(PixelFormat::Jpeg, 10, 10, vec![0xFF, 0xD8, 1, 2, 3]);
         assert!(matches!(
-            variant(&junk, Some(8), 80),
+            variant(&junk, &NONE, Some(8), 80),
             Err(EncodeError::Decode(_))
         ));
         let short = Frame::new(PixelFormat::Yuyv, 64, 48, vec![0u8; 100]);
         assert!(matches!(
-            variant(&short, Some(32), 80),
+            variant(&short, &NONE, Some(32), 80),
             Err(EncodeError::BadLength { .. })
         ));
         let ok = flat_frame(PixelFormat::Rgb24, 16, 16, (0, 0, 0));
         assert!(matches!(
-            variant(&ok, None, 0),
+            variant(&ok, &NONE, None, 0),
             Err(EncodeError::Quality(0))
         ));
         // The encoder interface still accepts the frame: only the quality was wrong.
-        assert!(FastEncoder::new().encode(&ok, 50, &mut Vec::new()).is_ok());
+        assert!(FastEncoder::new()
+            .encode(&ok, &NONE, 50, &mut Vec::new())
+            .is_ok());
     }
 }
