@@ -172,6 +172,44 @@ mod tests {
     }
 
     #[test]
+    fn variants_are_of_the_turned_picture_for_raw_and_jpeg_frames() {
+        // 128x64 RGB, red in the top-left 32x32, else dark. Turned 90 degrees clockwise the red
+        // lands top-right of a 64x128 picture; a 32-wide variant of it is 32x64.
+        let img = image::RgbImage::from_fn(128, 64, |x, y| {
+            image::Rgb(if x < 32 && y < 32 {
+                [230, 20, 20]
+            } else {
+                [20; 3]
+            })
+        });
+        let raw = Frame::new(PixelFormat::Rgb24, 128, 64, img.into_raw());
+        let jpeg = Frame::new(
+            PixelFormat::Jpeg,
+            128,
+            64,
+            to_jpeg(&raw, &NONE, 95).unwrap(),
+        );
+        let turn = crate::video::encode::Orientation {
+            rotate: crate::video::encode::Rotation::R90,
+            ..Default::default()
+        };
+        let conv = Conversion::new(pistream_camera::YuvRange::Full, turn);
+        for (frame, width) in [(&raw, 32), (&jpeg, 32), (&jpeg, 24), (&raw, 64)] {
+            let out = decode(&variant(frame, &conv, Some(width), 90).unwrap());
+            let (w, h) = out.dimensions();
+            assert_eq!((w, h), (width, width * 2), "{} {width}", frame.format);
+            let red = out.get_pixel(w - w / 8 - 1, h / 16).0;
+            assert!(
+                red[0] > 180 && red[1] < 70,
+                "{} {width}: {red:?}",
+                frame.format
+            );
+            let dark = out.get_pixel(w / 8, h / 16).0;
+            assert!(dark[0] < 60, "{} {width}: {dark:?}", frame.format);
+        }
+    }
+
+    #[test]
     fn jpeg_frames_are_decoded_then_scaled() {
         let raw = flat_frame(PixelFormat::Rgb24, 96, 64, (230, 30, 30));
         let jpeg = Frame::new(PixelFormat::Jpeg, 96, 64, to_jpeg(&raw, &NONE, 90).unwrap());
