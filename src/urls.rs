@@ -154,27 +154,70 @@ pub fn gallery() -> String {
 
 /// Page `page` (1-based) of the gallery, always with its number: the pager's links.
 pub fn gallery_page(page: usize) -> String {
-    format!("{}?page={page}", gallery())
+    album_page("", page)
 }
 
-/// The HTML page of the photo file `name` (a decoded file name).
+/// The HTML page of the photo `name` (a decoded path: `photo.jpg`, `album/sub/photo.jpg`).
 pub fn photo_page(name: &str) -> String {
-    at(&format!("/photos/{}", encode_segment(name)))
+    at(&format!("/photos/{}", encode_path(name)))
 }
 
 /// The photo file itself.
 pub fn photo_file(name: &str) -> String {
-    at(&format!("/pic/{}", encode_segment(name)))
+    at(&format!("/pic/{}", encode_path(name)))
+}
+
+/// The photo file as a download (`Content-Disposition: attachment`).
+pub fn photo_download(name: &str) -> String {
+    format!("{}?download=1", photo_file(name))
 }
 
 /// The photo's thumbnail.
 pub fn thumbnail(name: &str) -> String {
-    at(&format!("/thumbs/{}", encode_segment(name)))
+    at(&format!("/thumbs/{}", encode_path(name)))
+}
+
+/// The photo at screen size (the medium rendition, cached like thumbnails).
+pub fn medium(name: &str) -> String {
+    at(&format!("/medium/{}", encode_path(name)))
 }
 
 /// Where to POST to delete the photo.
 pub fn delete_photo(name: &str) -> String {
-    at(&format!("/photos/{}/delete", encode_segment(name)))
+    at(&format!("/photos/{}/delete", encode_path(name)))
+}
+
+/// The album at `path` (a decoded folder path; `""`, the top level, is the gallery itself).
+pub fn album(path: &str) -> String {
+    if path.is_empty() {
+        gallery()
+    } else {
+        at(&format!("/albums/{}", encode_path(path)))
+    }
+}
+
+/// Page `page` (1-based) of the album at `path`.
+pub fn album_page(path: &str, page: usize) -> String {
+    format!("{}?page={page}", album(path))
+}
+
+/// The whole album at `path` (sub-albums included) as one ZIP.
+pub fn album_zip(path: &str) -> String {
+    if path.is_empty() {
+        at("/zip")
+    } else {
+        at(&format!("/zip/{}", encode_path(path)))
+    }
+}
+
+/// Where the grid's selection is POSTed (`name=` repeated) to delete those photos.
+pub fn delete_selected() -> String {
+    at("/selection/delete")
+}
+
+/// Where the grid's selection is POSTed (`name=` repeated) to download it as one ZIP.
+pub fn zip_selected() -> String {
+    at("/selection/zip")
 }
 
 /// The markdown page of `slug` (`guide/setup`); the empty slug is the home page.
@@ -209,7 +252,7 @@ mod tests {
 
     #[test]
     fn hostile_names_stay_one_segment() {
-        let name = "a b#c%d?e/f 照片 🎉.jpg";
+        let name = "a b#c%d?e\\f 照片 🎉.jpg";
         for url in [photo_page(name), photo_file(name), thumbnail(name)] {
             let last = url.rsplit('/').next().unwrap();
             assert_eq!(
@@ -229,6 +272,22 @@ mod tests {
             delete_photo("100% done.jpg"),
             "/photos/100%25%20done.jpg/delete"
         );
+    }
+
+    #[test]
+    fn album_paths_keep_their_slashes_and_encode_each_segment() {
+        let name = "timelapse/2024-05-01/a#b.jpg";
+        assert_eq!(photo_page(name), "/photos/timelapse/2024-05-01/a%23b.jpg");
+        assert_eq!(medium(name), "/medium/timelapse/2024-05-01/a%23b.jpg");
+        assert_eq!(
+            photo_download(name),
+            "/pic/timelapse/2024-05-01/a%23b.jpg?download=1"
+        );
+        assert_eq!(album(""), "/photos");
+        assert_eq!(album("a b/c"), "/albums/a%20b/c");
+        assert_eq!(album_page("a", 2), "/albums/a?page=2");
+        assert_eq!(album_zip(""), "/zip");
+        assert_eq!(album_zip("a/b"), "/zip/a/b");
     }
 
     #[test]

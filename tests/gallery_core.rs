@@ -184,7 +184,9 @@ fn bad_and_missing_names() {
         "..",
         "../pic/2016.jpg",
         "/etc/passwd",
-        "a/b.jpg",
+        "a//b.jpg",
+        "a/../b.jpg",
+        "a/.thumbs/b.jpg",
         "back\\slash.jpg",
         "x\0.jpg",
         ".hidden.jpg",
@@ -207,6 +209,7 @@ fn bad_and_missing_names() {
         );
     }
     for missing in [
+        "a/b.jpg",
         "escape.jpg",
         "folder.jpg",
         "notes.txt",

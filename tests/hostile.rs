@@ -1,5 +1,6 @@
 //! The hostile-input corpus (issue 8.5): one table of attacks on every route that takes a name or
-//! a query, sent over raw sockets (curl and reqwest would collapse the dots first). A canary file
+//! a query, sent over raw sockets (curl and reqwest would collapse the dots first) — at the top
+//! of the photo folder and one and two albums down (issue 11.2: photo routes take album paths). A canary file
 //! next to the served folders must survive every request and its content must never appear in a
 //! response. Symlinks in `pic/` and `content/` are confined: followed only when they resolve inside
 //! their folder (SECURITY.md). Also: non-UTF-8 file names on disk, unknown methods (405 + Allow),
@@ -39,6 +40,12 @@ fn lay_out(root: &Path) {
     symlink("ok.jpg", pic.join("inside.jpg")).unwrap();
     symlink(root.join("canary.jpg"), pic.join("escape.jpg")).unwrap();
     symlink(root, pic.join("up")).unwrap();
+    // Albums, two levels deep, each with a link leading out and one to a folder outside.
+    std::fs::create_dir_all(pic.join("day/sub")).unwrap();
+    std::fs::write(pic.join("day/ok2.jpg"), &jpeg).unwrap();
+    std::fs::write(pic.join("day/sub/ok3.jpg"), &jpeg).unwrap();
+    symlink(root.join("canary.jpg"), pic.join("day/escape.jpg")).unwrap();
+    symlink(root, pic.join("day/sub/up")).unwrap();
     // A name that is not UTF-8: listed safely or skipped, never a crash.
     std::fs::write(pic.join(std::ffi::OsStr::from_bytes(b"bad\xFF.jpg")), &jpeg).unwrap();
 
@@ -117,19 +124,34 @@ fn hostile_names() -> Vec<String> {
 fn hostile_names_reach_nothing_outside_and_break_nothing() {
     let server = start(|c| lay_out(c.pic.parent().unwrap()));
     let root = server.pic.parent().unwrap().to_path_buf();
-    let routes: [(&str, &str, &str); 8] = [
+    let routes: [(&str, &str, &str); 11] = [
         ("GET", "/pic/", ""),
         ("GET", "/thumbs/", ""),
+        ("GET", "/medium/", ""),
         ("GET", "/photos/", ""),
         ("POST", "/photos/", "/delete"),
+        ("GET", "/albums/", ""),
+        ("GET", "/zip/", ""),
         ("GET", "/content/", ""),
         ("GET", "/pages/", ""),
         ("GET", "/about/", ""),
         ("GET", "/theme/", ""),
     ];
     let mut tried = 0;
+    // The same names one and two albums down, on the routes that take album paths.
+    let names: Vec<String> = hostile_names()
+        .into_iter()
+        .flat_map(|n| [format!("day/{n}"), format!("day/sub/{n}"), n])
+        .collect();
     for (method, prefix, suffix) in routes {
-        for name in hostile_names() {
+        let album_route = [
+            "/pic/", "/thumbs/", "/medium/", "/photos/", "/albums/", "/zip/",
+        ]
+        .contains(&prefix);
+        for name in names
+            .iter()
+            .filter(|n| album_route || !n.starts_with("day/"))
+        {
             let path = format!("{prefix}{name}{suffix}");
             for accept in ["text/html", "application/json", "*/*"] {
                 let r = request(server.addr, method, &path, &[("Accept", accept)], b"");
@@ -137,7 +159,8 @@ fn hostile_names_reach_nothing_outside_and_break_nothing() {
                 let shown: String = path.chars().take(120).collect();
                 // A path ending in a dot segment (`.`, `..`, `%2e`, `%2e%2e`) is resolved as
                 // the URL standard says, as browsers do: `/pic/..` is `/`, the home page.
-                let dot_segment = matches!(name.as_str(), "." | ".." | "%2e" | "%2e%2e");
+                let last = name.rsplit('/').next().unwrap_or_default();
+                let dot_segment = matches!(last, "." | ".." | "%2e" | "%2e%2e");
                 assert!(
                     matches!(r.status, 400 | 404 | 405) || (dot_segment && r.status == 200),
                     "{method} {shown}: {}",
@@ -152,12 +175,52 @@ fn hostile_names_reach_nothing_outside_and_break_nothing() {
             }
         }
     }
+    // The grid's selection takes form-encoded paths: each name decoded once, the same checks.
+    for route in ["/selection/delete", "/selection/zip"] {
+        for name in &names {
+            let body = format!("album=day&name=day%2Fok2.jpg&name={name}");
+            let r = request(
+                server.addr,
+                "POST",
+                route,
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                body.as_bytes(),
+            );
+            tried += 1;
+            assert!(
+                matches!(r.status, 200 | 303 | 400 | 404 | 413),
+                "{route} {name}: {}",
+                r.status_line
+            );
+            assert!(
+                !String::from_utf8_lossy(&r.body).contains(CANARY),
+                "{route} {name}"
+            );
+            assert!(
+                server.pic.join("day/ok2.jpg").exists() || r.status != 400,
+                "a refused selection deleted nothing"
+            );
+            if !server.pic.join("day/ok2.jpg").exists() {
+                // A harmless name (say `con` → 404-free `missing`) let the selection through:
+                // put the photo back for the next round.
+                std::fs::copy(server.pic.join("ok.jpg"), server.pic.join("day/ok2.jpg")).unwrap();
+            }
+        }
+    }
     eprintln!("{tried} hostile requests");
     // Nothing outside was touched, nothing inside was deleted but what was asked.
     for name in ["canary.txt", "canary.jpg", "canary.md", "canary.png"] {
         assert_eq!(std::fs::read_to_string(root.join(name)).unwrap(), CANARY);
     }
-    for kept in ["ok.jpg", "corrupt.jpg", "inside.jpg", "escape.jpg"] {
+    for kept in [
+        "ok.jpg",
+        "corrupt.jpg",
+        "inside.jpg",
+        "escape.jpg",
+        "day/escape.jpg",
+        "day/sub/ok3.jpg",
+        "day/sub/up",
+    ] {
         assert!(server.pic.join(kept).symlink_metadata().is_ok(), "{kept}");
     }
     // The legitimate requests still work: the server is not wedged.
@@ -311,12 +374,20 @@ fn unknown_methods_get_405_with_allow() {
         ("DELETE", "/photos/ok.jpg", "GET, HEAD"),
         ("PATCH", "/api/controls", "GET, HEAD, POST"),
         ("GET", "/photos/ok.jpg/delete", "POST"),
+        ("GET", "/photos/day/ok2.jpg/delete", "POST"),
+        ("POST", "/photos/day/ok2.jpg", "GET, HEAD"),
+        ("GET", "/selection/delete", "POST"),
+        ("PUT", "/medium/day/ok2.jpg", "GET, HEAD"),
         ("PROPFIND", "/content/pic.png", "GET, HEAD"),
         ("OPTIONS", "/api/state", "GET, HEAD"),
     ] {
         let r = request(server.addr, method, path, &[], b"");
         assert_eq!(r.status, 405, "{method} {path}: {}", r.status_line);
-        assert_eq!(r.headers["allow"], allow, "{method} {path}");
+        assert_eq!(
+            r.headers.get("allow").map(String::as_str),
+            Some(allow),
+            "{method} {path}"
+        );
         // And every method Allow names is routed there.
         for m in allow.split(", ").filter(|m| *m != "POST") {
             let r = request(server.addr, m, path, &[], b"");

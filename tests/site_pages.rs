@@ -172,9 +172,14 @@ fn gallery_and_photo_pages_render_the_gallery_data() {
         "page_url": "/photos/a%20%231%20%E7%85%A7%E7%89%87.jpg", "thumb_url": "/thumbs/a%20%231%20%E7%85%A7%E7%89%87.jpg",
         "delete_url": "/photos/a%20%231%20%E7%85%A7%E7%89%87.jpg/delete", "bytes": 52400,
         "modified": "2024-01-02 03:04:05", "modified_unix": 0, "width": 640, "height": 480,
-        "prev": null, "next": "older?.jpg",
+        "prev": null, "next": "older?.jpg", "file_name": "a #1 照片.jpg", "album": "",
+        "album_url": "/photos?page=1", "download_url": "/pic/a%20%231%20%E7%85%A7%E7%89%87.jpg?download=1",
+        "medium_url": "/medium/a%20%231%20%E7%85%A7%E7%89%87.jpg", "srcset": "", "sizes": "",
     });
-    let page = json!({ "photos": [photo.clone()], "page": 2, "pages": 3, "total": 49 });
+    let page = json!({ "photos": [photo.clone()], "page": 2, "pages": 3, "total": 49,
+        "album": "", "title": "Photos", "url": "/photos", "crumbs": [], "albums": [], "count": 49,
+        "zip_url": "/zip", "delete_selected_url": "/selection/delete",
+        "zip_selected_url": "/selection/zip" });
     let html = site
         .render_gallery(&serde_json::from_value(page).unwrap())
         .unwrap();
@@ -191,7 +196,10 @@ fn gallery_and_photo_pages_render_the_gallery_data() {
             && html.contains("href=\"/photos?page&#x3D;3\""),
         "{html}"
     );
-    assert!(html.contains("Page 2 of 3"), "{html}");
+    assert!(
+        html.contains("value=\"2\" inputmode") && html.contains("of 3"),
+        "{html}"
+    );
     let html = site
         .render_photo(&serde_json::from_value(photo).unwrap())
         .unwrap();

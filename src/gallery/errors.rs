@@ -1,5 +1,5 @@
 //! What can go wrong when the web asks the gallery for a photo. The web edge maps each kind to a
-//! status (bad name → 400, not found → 404, I/O → 500), so the kinds stay few and meaningful.
+//! status (bad name → 400, not found → 404, too many → 413, I/O → 500), so the kinds stay few and meaningful.
 
 use std::io;
 
@@ -13,6 +13,9 @@ pub enum GalleryError {
     /// symlink leading outside the folder).
     #[error("no such photo: {0}")]
     NotFound(String),
+    /// More photos named in one request than [`super::MAX_SELECTION`].
+    #[error("{0} photos in one request; at most 10000 please")]
+    TooMany(usize),
     /// The disk failed us.
     #[error("photo folder I/O error: {0}")]
     Io(#[from] io::Error),

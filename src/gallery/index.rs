@@ -1,6 +1,7 @@
-//! The in-memory index of the photo folder: one scan builds an immutable, sorted list that the
-//! gallery swaps whole, so pages and neighbour lookups never touch the disk and no reader ever
-//! sees half a rescan.
+//! The in-memory index of the photo folder and its albums (sub-folders, nested up to
+//! [`names::MAX_DEPTH`]): one scan builds an immutable structure — each album's photos sorted
+//! newest first, its sub-albums, its count and cover — that the gallery swaps whole, so pages and
+//! neighbour lookups never touch the disk and no reader ever sees half a rescan.
 
 use std::collections::HashMap;
 use std::fs;
@@ -13,119 +14,301 @@ use super::names;
 /// One listed photo as the scan saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The photo's path relative to the photo folder (`album/sub/photo.jpg`).
     pub name: String,
     pub bytes: u64,
     pub modified: SystemTime,
 }
 
-/// The photos, newest first.
-#[derive(Debug, Default)]
-pub struct Index {
-    entries: Vec<Entry>,
-    positions: HashMap<String, usize>,
+impl Entry {
+    /// Newest first; equal times fall back to the name, also descending, so the server's
+    /// `YYYYMMDD-HHMMSS-mmm-n` names of one millisecond keep their order too.
+    fn newest_first(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+        b.modified
+            .cmp(&a.modified)
+            .then_with(|| b.name.cmp(&a.name))
+    }
 }
 
-impl Index {
-    /// Builds an index from entries in any order.
-    pub fn from_entries(mut entries: Vec<Entry>) -> Index {
-        // Newest first; equal times fall back to the name, also descending, so the server's
-        // `YYYYMMDD-HHMMSS-mmm-n` names of one millisecond keep their order too.
-        entries.sort_by(|a, b| {
-            b.modified
-                .cmp(&a.modified)
-                .then_with(|| b.name.cmp(&a.name))
-        });
-        let positions = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.name.clone(), i))
-            .collect();
-        Index { entries, positions }
-    }
+/// One album: a folder of the photo folder (`""` is the top level).
+#[derive(Debug, Default)]
+pub struct Album {
+    /// Its path relative to the photo folder (`""`, `timelapse`, `timelapse/2024-05-01`).
+    pub path: String,
+    /// Photos directly in it, newest first.
+    entries: Vec<Entry>,
+    positions: HashMap<String, usize>,
+    /// Sub-album paths, the one with the newest photo first (timelapse days: the latest day).
+    pub children: Vec<String>,
+    /// Photos in it, its sub-albums' included.
+    pub total: usize,
+    /// Its newest photo, its sub-albums' included: the album's cover.
+    pub cover: Option<Entry>,
+}
 
-    /// Reads the folder `dir` (already canonical): images only, no dotfiles, no temp files, no
-    /// symlinks leading outside, no names that are not UTF-8.
-    pub fn scan(dir: &Path) -> io::Result<Index> {
-        let mut entries = Vec::new();
-        for item in fs::read_dir(dir)? {
-            let item = item?;
-            let Ok(name) = item.file_name().into_string() else {
-                continue;
-            };
-            if !names::is_listed(&name) {
-                continue;
-            }
-            // A vanished file (deleted mid-scan) or an unreadable one is simply not listed.
-            if let Ok(Some(entry)) = inspect(dir, &name, item.file_type()?) {
-                entries.push(entry);
-            }
+impl Album {
+    fn new(path: &str) -> Album {
+        Album {
+            path: path.to_owned(),
+            ..Album::default()
         }
-        Ok(Index::from_entries(entries))
     }
 
-    /// The total number of photos.
+    /// Photos directly in the album.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// True when there is no photo.
+    /// True when no photo is directly in the album.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    /// Photos at positions `range` (clamped to the index).
+    /// `count` photos from position `start` (clamped to the album).
     pub fn slice(&self, start: usize, count: usize) -> &[Entry] {
         let start = start.min(self.entries.len());
         let end = start.saturating_add(count).min(self.entries.len());
         &self.entries[start..end]
     }
 
-    /// The position of `name`, newest first.
+    /// The position of the photo `name` (a full path), newest first.
     pub fn position(&self, name: &str) -> Option<usize> {
         self.positions.get(name).copied()
-    }
-
-    /// Every photo's name, newest first.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|e| e.name.as_str())
     }
 
     /// The photo at `pos`.
     pub fn get(&self, pos: usize) -> Option<&Entry> {
         self.entries.get(pos)
     }
+}
 
-    /// The same index with `entry` added (or replacing the entry of that name).
-    pub fn with(&self, entry: Entry) -> Index {
-        let mut entries: Vec<Entry> = self
-            .entries
-            .iter()
-            .filter(|e| e.name != entry.name)
-            .cloned()
-            .collect();
-        entries.push(entry);
-        Index::from_entries(entries)
-    }
+/// The photos and albums.
+#[derive(Debug)]
+pub struct Index {
+    albums: HashMap<String, Album>,
+    /// Every album folder seen by the scan, photos or not (kept across [`Index::with`]).
+    dirs: Vec<String>,
+}
 
-    /// The same index without `name` (used after a delete instead of a full rescan).
-    pub fn without(&self, name: &str) -> Index {
-        let entries = self
-            .entries
-            .iter()
-            .filter(|e| e.name != name)
-            .cloned()
-            .collect();
-        Index::from_entries(entries)
+impl Default for Index {
+    fn default() -> Index {
+        Index::from_parts(Vec::new(), Vec::new())
     }
 }
 
-/// Stats one directory entry. `Ok(None)` means "exists but is not a photo we list": a directory,
-/// or a symlink whose target is not a file directly inside `dir`.
+impl Index {
+    /// Builds an index from photos in any order and the album folders seen (an album also exists
+    /// when a photo is in it).
+    pub fn from_parts(entries: Vec<Entry>, dirs: Vec<String>) -> Index {
+        let mut albums: HashMap<String, Album> = HashMap::new();
+        albums.insert(String::new(), Album::new(""));
+        let ensure = |albums: &mut HashMap<String, Album>, path: &str| {
+            let mut p = path;
+            while !p.is_empty() && !albums.contains_key(p) {
+                albums.insert(p.to_owned(), Album::new(p));
+                p = names::split(p).0;
+            }
+        };
+        for d in &dirs {
+            ensure(&mut albums, d);
+        }
+        for e in entries {
+            let album = names::split(&e.name).0.to_owned();
+            ensure(&mut albums, &album);
+            if let Some(a) = albums.get_mut(&album) {
+                a.entries.push(e);
+            }
+        }
+        let paths: Vec<String> = albums.keys().cloned().collect();
+        for path in &paths {
+            let Some(album) = albums.get_mut(path) else {
+                continue;
+            };
+            album.entries.sort_by(Entry::newest_first);
+            album.positions = album
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.clone(), i))
+                .collect();
+            let (own, newest) = (album.entries.len(), album.entries.first().cloned());
+            // Count and cover reach up through every enclosing album.
+            let mut p = Some(path.as_str());
+            while let Some(at) = p {
+                if let Some(a) = albums.get_mut(at) {
+                    a.total += own;
+                    if let Some(n) = &newest {
+                        if a.cover
+                            .as_ref()
+                            .is_none_or(|c| Entry::newest_first(n, c).is_lt())
+                        {
+                            a.cover = Some(n.clone());
+                        }
+                    }
+                }
+                p = (!at.is_empty()).then(|| names::split(at).0);
+            }
+        }
+        for path in paths.iter().filter(|p| !p.is_empty()) {
+            let parent = names::split(path).0;
+            if let Some(a) = albums.get_mut(parent) {
+                a.children.push(path.clone());
+            }
+        }
+        let covers: HashMap<String, Option<Entry>> = albums
+            .iter()
+            .map(|(p, a)| (p.clone(), a.cover.clone()))
+            .collect();
+        for album in albums.values_mut() {
+            album
+                .children
+                .sort_by(|a, b| match (&covers[a], &covers[b]) {
+                    (Some(x), Some(y)) => Entry::newest_first(x, y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => a.cmp(b),
+                });
+        }
+        // Every album stays one (photos or not) when the index is rebuilt by `with`/`without`.
+        let mut dirs: Vec<String> = albums.keys().filter(|p| !p.is_empty()).cloned().collect();
+        dirs.sort();
+        Index { albums, dirs }
+    }
+
+    /// Reads the folder `dir` (already canonical) and its sub-folders: images only, no hidden
+    /// files or folders (`.thumbs`), no temp files, no symlinked folders (never followed), no
+    /// symlinked photos leading out of their own folder, no names that are not UTF-8.
+    pub fn scan(dir: &Path) -> io::Result<Index> {
+        let (mut entries, mut dirs) = (Vec::new(), Vec::new());
+        scan_into(dir, "", &mut entries, &mut dirs)?;
+        Ok(Index::from_parts(entries, dirs))
+    }
+
+    /// The album at `path` (`""`: the top level).
+    pub fn album(&self, path: &str) -> Option<&Album> {
+        self.albums.get(path)
+    }
+
+    /// The top level.
+    pub fn root(&self) -> &Album {
+        &self.albums[""]
+    }
+
+    /// The total number of photos, in albums or not.
+    pub fn len(&self) -> usize {
+        self.root().total
+    }
+
+    /// True when there is no photo at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The album of the photo `name` and the photo's position in it.
+    pub fn find(&self, name: &str) -> Option<(&Album, usize)> {
+        let album = self.albums.get(names::split(name).0)?;
+        Some((album, album.position(name)?))
+    }
+
+    /// True when the photo `name` is indexed.
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// Every photo's name, album by album.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.albums
+            .values()
+            .flat_map(|a| a.entries.iter().map(|e| e.name.as_str()))
+    }
+
+    /// Every photo in `album` and its sub-albums: the album's own newest first, then each
+    /// sub-album's in turn.
+    pub fn under(&self, album: &str) -> Vec<&Entry> {
+        let mut out = Vec::new();
+        let mut stack = vec![album];
+        while let Some(path) = stack.pop() {
+            if let Some(a) = self.albums.get(path) {
+                out.extend(a.entries.iter());
+                stack.extend(a.children.iter().rev().map(String::as_str));
+            }
+        }
+        out
+    }
+
+    /// The same index with `entry` added (or replacing the entry of that name).
+    pub fn with(&self, entry: Entry) -> Index {
+        let mut entries = self.cloned_entries(|e| e.name != entry.name);
+        entries.push(entry);
+        Index::from_parts(entries, self.dirs.clone())
+    }
+
+    /// The same index without the photos `gone` (used after a delete instead of a full rescan).
+    pub fn without(&self, gone: &[String]) -> Index {
+        let entries = self.cloned_entries(|e| !gone.contains(&e.name));
+        Index::from_parts(entries, self.dirs.clone())
+    }
+
+    fn cloned_entries(&self, keep: impl Fn(&Entry) -> bool) -> Vec<Entry> {
+        self.albums
+            .values()
+            .flat_map(|a| a.entries.iter())
+            .filter(|e| keep(e))
+            .cloned()
+            .collect()
+    }
+}
+
+fn scan_into(
+    root: &Path,
+    rel: &str,
+    entries: &mut Vec<Entry>,
+    dirs: &mut Vec<String>,
+) -> io::Result<()> {
+    let depth = if rel.is_empty() {
+        0
+    } else {
+        rel.split('/').count()
+    };
+    for item in fs::read_dir(root.join(rel))? {
+        let item = item?;
+        let Ok(name) = item.file_name().into_string() else {
+            continue;
+        };
+        // `file_type` does not follow symlinks: a linked folder is never entered.
+        let Ok(kind) = item.file_type() else {
+            continue;
+        };
+        let path = names::join(rel, &name);
+        if kind.is_dir() {
+            if depth < names::MAX_DEPTH && names::validate(&name).is_ok() {
+                dirs.push(path.clone());
+                // An unreadable album is left out, not the whole gallery.
+                if let Err(e) = scan_into(root, &path, entries, dirs) {
+                    log::debug!("cannot read album {path:?}: {e}");
+                }
+            }
+            continue;
+        }
+        if !names::is_listed(&name) {
+            continue;
+        }
+        // A vanished file (deleted mid-scan) or an unreadable one is simply not listed.
+        if let Ok(Some(entry)) = inspect(root, &path, kind) {
+            entries.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Stats the photo `name` (a path under `dir`, whose folders are real folders, not links).
+/// `Ok(None)` means "exists but is not a photo we list": a directory, or a symlink whose target
+/// is not a file directly in the photo's own folder.
 pub fn inspect(dir: &Path, name: &str, file_type: fs::FileType) -> io::Result<Option<Entry>> {
     let path = dir.join(name);
     if file_type.is_symlink() {
         let target = fs::canonicalize(&path)?;
-        if target.parent() != Some(dir) {
+        if target.parent() != path.parent() {
             return Ok(None);
         }
     }
@@ -158,29 +341,100 @@ mod tests {
         }
     }
 
+    fn names_of(a: &Album) -> Vec<&str> {
+        a.slice(0, 100).iter().map(|e| e.name.as_str()).collect()
+    }
+
     #[test]
     fn newest_first_then_name() {
-        let idx = Index::from_entries(vec![
-            entry("a.jpg", 1),
-            entry("c.jpg", 5),
-            entry("b.jpg", 5),
-        ]);
-        let names: Vec<_> = idx.slice(0, 10).iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["c.jpg", "b.jpg", "a.jpg"]);
-        assert_eq!(idx.position("a.jpg"), Some(2));
-        assert_eq!(idx.without("b.jpg").position("a.jpg"), Some(1));
+        let idx = Index::from_parts(
+            vec![entry("a.jpg", 1), entry("c.jpg", 5), entry("b.jpg", 5)],
+            vec![],
+        );
+        assert_eq!(names_of(idx.root()), ["c.jpg", "b.jpg", "a.jpg"]);
+        assert_eq!(idx.root().position("a.jpg"), Some(2));
+        assert_eq!(
+            idx.without(&["b.jpg".into()]).root().position("a.jpg"),
+            Some(1)
+        );
         let added = idx.with(entry("d.jpg", 3));
-        assert_eq!(added.position("d.jpg"), Some(2));
-        assert_eq!(added.with(entry("d.jpg", 9)).position("d.jpg"), Some(0));
+        assert_eq!(added.root().position("d.jpg"), Some(2));
+        assert_eq!(
+            added.with(entry("d.jpg", 9)).root().position("d.jpg"),
+            Some(0)
+        );
         assert_eq!(added.with(entry("d.jpg", 9)).len(), 4);
     }
 
     #[test]
+    fn albums_nest_with_counts_covers_and_order() {
+        let idx = Index::from_parts(
+            vec![
+                entry("top.jpg", 50),
+                entry("timelapse/2024-05-01/a.jpg", 10),
+                entry("timelapse/2024-05-01/b.jpg", 11),
+                entry("timelapse/2024-05-02/c.jpg", 20),
+                entry("trip/x.jpg", 5),
+            ],
+            vec!["empty".into(), "timelapse".into()],
+        );
+        assert_eq!(idx.len(), 5);
+        assert_eq!(
+            names_of(idx.root()),
+            ["top.jpg"],
+            "albums' photos stay in them"
+        );
+        assert_eq!(idx.root().children, ["timelapse", "trip", "empty"]);
+        let tl = idx.album("timelapse").unwrap();
+        assert_eq!(tl.total, 3);
+        assert!(tl.is_empty());
+        assert_eq!(
+            tl.children,
+            ["timelapse/2024-05-02", "timelapse/2024-05-01"]
+        );
+        assert_eq!(
+            tl.cover.as_ref().unwrap().name,
+            "timelapse/2024-05-02/c.jpg"
+        );
+        let day = idx.album("timelapse/2024-05-01").unwrap();
+        assert_eq!(
+            names_of(day),
+            ["timelapse/2024-05-01/b.jpg", "timelapse/2024-05-01/a.jpg"]
+        );
+        assert_eq!(idx.find("timelapse/2024-05-01/a.jpg").unwrap().1, 1);
+        assert!(idx.find("a.jpg").is_none());
+        assert_eq!(idx.album("empty").unwrap().total, 0);
+        let under: Vec<_> = idx
+            .under("timelapse")
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(
+            under,
+            [
+                "timelapse/2024-05-02/c.jpg",
+                "timelapse/2024-05-01/b.jpg",
+                "timelapse/2024-05-01/a.jpg"
+            ]
+        );
+        assert_eq!(idx.under("").len(), 5);
+        let fewer = idx.without(&["timelapse/2024-05-02/c.jpg".into()]);
+        assert_eq!(fewer.album("timelapse").unwrap().total, 2);
+        assert!(
+            fewer.album("timelapse/2024-05-02").is_some(),
+            "the folder stays an album"
+        );
+    }
+
+    #[test]
     fn slices_clamp() {
-        let idx = Index::from_entries((0..5).map(|i| entry(&format!("{i}.jpg"), i)).collect());
-        assert_eq!(idx.slice(3, 10).len(), 2);
-        assert!(idx.slice(99, 10).is_empty());
-        assert_eq!(idx.slice(usize::MAX, usize::MAX).len(), 0);
+        let idx = Index::from_parts(
+            (0..5).map(|i| entry(&format!("{i}.jpg"), i)).collect(),
+            vec![],
+        );
+        assert_eq!(idx.root().slice(3, 10).len(), 2);
+        assert!(idx.root().slice(99, 10).is_empty());
+        assert_eq!(idx.root().slice(usize::MAX, usize::MAX).len(), 0);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Photo names as they travel in URLs. A name from a URL is percent-decoded once and must then be
-//! one plain file name: no separators, no `..`, no NUL, not hidden. This is the first of two
-//! gates; the second ([`super::Gallery::file`]) resolves the path and checks it stays in the folder.
+//! Photo names as they travel in URLs. A photo is named by its path relative to the photo folder:
+//! `photo.jpg` at the top, `album/sub/photo.jpg` in an album (a sub-folder). A path from a URL is
+//! split at `/` first and each segment percent-decoded once; every segment must then be one plain
+//! file name: no separators, no `..`, no NUL, not hidden — so `a%2Fb.jpg` is refused, not read as
+//! `a/b.jpg`. This is the first of two gates; the second ([`super::Gallery::file`]) resolves the
+//! path and checks it is exactly that file of the folder (no symlinked folder on the way).
 
 use std::borrow::Cow;
 
@@ -10,6 +13,12 @@ use super::GalleryError;
 
 /// Longest name accepted: what common file systems allow (255 bytes).
 pub const MAX_NAME_BYTES: usize = 255;
+
+/// Most albums a photo can be nested in (`timelapse/2024-05-01/x.jpg` is two).
+pub const MAX_DEPTH: usize = 8;
+
+/// Longest photo path accepted, in bytes.
+pub const MAX_PATH_BYTES: usize = 1024;
 
 /// Extensions the gallery shows, lower case, with their media types.
 const IMAGE_TYPES: &[(&str, &str)] = &[
@@ -24,6 +33,71 @@ const IMAGE_TYPES: &[(&str, &str)] = &[
 /// 3986's unreserved set is encoded).
 pub fn encode(name: &str) -> String {
     crate::urls::encode_segment(name)
+}
+
+/// The URL path of a photo or album path: each segment encoded, the `/`s kept.
+pub fn encode_path(path: &str) -> String {
+    crate::urls::encode_path(path)
+}
+
+/// Decodes a raw URL path (`album/sub%20x/photo.jpg`): split at `/`, each segment decoded once
+/// and validated by [`validate`], at most [`MAX_DEPTH`] albums deep.
+pub fn path_from_url(raw: &str) -> Result<String, GalleryError> {
+    if raw.len() > 3 * MAX_PATH_BYTES {
+        return Err(GalleryError::BadName(shorten(raw)));
+    }
+    let segments = raw
+        .split('/')
+        .map(from_url)
+        .collect::<Result<Vec<_>, _>>()?;
+    let path = segments.join("/");
+    validate_path(&path)?;
+    Ok(path)
+}
+
+/// Like [`path_from_url`] for an album, where the empty path is the top level (all photos).
+pub fn album_from_url(raw: &str) -> Result<String, GalleryError> {
+    let raw = raw.trim_end_matches('/');
+    if raw.is_empty() {
+        Ok(String::new())
+    } else {
+        path_from_url(raw)
+    }
+}
+
+/// Accepts `path` only if it is `/`-separated plain names ([`validate`]), at most [`MAX_DEPTH`]
+/// albums deep and [`MAX_PATH_BYTES`] long.
+pub fn validate_path(path: &str) -> Result<(), GalleryError> {
+    if path.len() > MAX_PATH_BYTES || path.split('/').count() > MAX_DEPTH + 1 {
+        return Err(GalleryError::BadName(shorten(path)));
+    }
+    path.split('/').try_for_each(validate)
+}
+
+/// An album path: like [`validate_path`] with at most [`MAX_DEPTH`] folders, and the empty path
+/// (the top level) accepted.
+pub fn validate_album(album: &str) -> Result<(), GalleryError> {
+    if album.is_empty() {
+        Ok(())
+    } else if album.split('/').count() > MAX_DEPTH {
+        Err(GalleryError::BadName(shorten(album)))
+    } else {
+        validate_path(album)
+    }
+}
+
+/// `album/sub/photo.jpg` → (`album/sub`, `photo.jpg`); a top-level photo's album is `""`.
+pub fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+/// The album path `child` inside `album`.
+pub fn join(album: &str, child: &str) -> String {
+    if album.is_empty() {
+        child.to_owned()
+    } else {
+        format!("{album}/{child}")
+    }
 }
 
 /// Decodes a raw URL path segment (exactly once: `%252e` becomes the literal name `%2e`) and
@@ -83,7 +157,7 @@ pub fn is_not_portable(name: &str) -> bool {
 
 /// The media type of an image name, by extension in any case; `None` for anything else.
 pub fn image_type(name: &str) -> Option<&'static str> {
-    let (stem, ext) = name.rsplit_once('.')?;
+    let (stem, ext) = split(name).1.rsplit_once('.')?;
     if stem.is_empty() {
         return None;
     }
@@ -185,6 +259,42 @@ mod tests {
                 matches!(from_url(raw), Err(GalleryError::BadName(_))),
                 "{raw:?} accepted"
             );
+        }
+    }
+
+    #[test]
+    fn paths_are_checked_segment_by_segment() {
+        assert_eq!(
+            path_from_url("timelapse/2024-05-01/x%20y.jpg").unwrap(),
+            "timelapse/2024-05-01/x y.jpg"
+        );
+        assert_eq!(album_from_url("").unwrap(), "");
+        assert_eq!(album_from_url("a%20b/").unwrap(), "a b");
+        for raw in [
+            "a//b.jpg",
+            "/a.jpg",
+            "a/../b.jpg",
+            "a/./b.jpg",
+            "a/%2e%2e/b.jpg",
+            ".thumbs/x.jpg",
+            "a/.hidden/b.jpg",
+            "a%2Fb/c.jpg",
+            "a/b%5Cc.jpg",
+            "a/x%00.jpg",
+            "a/",
+            "a/b/c/d/e/f/g/h/i/j.jpg",
+        ] {
+            assert!(path_from_url(raw).is_err(), "{raw:?} accepted");
+        }
+        let deep = "a/".repeat(MAX_DEPTH) + "x.jpg";
+        assert!(path_from_url(&deep).is_ok());
+        assert_eq!(split("a/b/c.jpg"), ("a/b", "c.jpg"));
+        assert_eq!(split("c.jpg"), ("", "c.jpg"));
+        assert_eq!(join("", "c"), "c");
+        assert_eq!(join("a/b", "c"), "a/b/c");
+        assert_eq!(image_type("a.jpg/b"), None);
+        for path in ["照片/🎉 #1/100% done.jpg", "a b/c?d.png"] {
+            assert_eq!(path_from_url(&encode_path(path)).unwrap(), path);
         }
     }
 

@@ -1,6 +1,9 @@
-//! The thumbnail cache: ~320 px wide JPEGs kept in a hidden folder of the photo folder
-//! (`pic/.thumbs/`, invisible to the listing because it starts with a dot). Each photo has a
-//! sub-folder named by a stable hash of its name, holding one file keyed by the source's mtime and
+//! The rendition caches: smaller JPEGs of each photo kept in a hidden folder of the photo folder,
+//! invisible to the listing because it starts with a dot — thumbnails ([`THUMB`], 320 px wide,
+//! `pic/.thumbs/`) for the grid and the medium size ([`MEDIUM`], 1280 px on the long side,
+//! `pic/.medium/`) the viewer shows on a phone instead of the original. Each photo has a
+//! sub-folder named by a stable hash of its path (`album/photo.jpg`: nested photos are keyed by
+//! their whole path, so two albums' `1.jpg` never share one), holding one file keyed by the source's mtime and
 //! size, so a changed photo gets a new thumbnail and the old one is dropped. Folders that belong to
 //! no photo (deleted behind our back, or named by an older key scheme) are pruned at start and when
 //! photos go. Concurrent requests for the
@@ -25,32 +28,66 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, Rgb, RgbImage};
 use once_cell::sync::Lazy;
 
-/// Name of the cache folder inside the photo folder.
-pub const CACHE_DIR: &str = ".thumbs";
-/// Thumbnail width in pixels.
-pub const WIDTH: u32 = 320;
-/// Tallest thumbnail: a panorama on its side stays a sane size.
-const MAX_HEIGHT: u32 = 4 * WIDTH;
-const QUALITY: u8 = 80;
+/// One size of smaller copies: its cache folder, the box it fits in and its JPEG quality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendition {
+    /// The cache folder inside the photo folder (hidden: starts with a dot).
+    pub dir: &'static str,
+    /// Widest, in pixels.
+    pub width: u32,
+    /// Tallest, in pixels.
+    pub height: u32,
+    pub quality: u8,
+}
 
-/// The thumbnail cache of one photo folder.
+/// Thumbnails: 320 px wide; a panorama on its side stays a sane 1280 px tall at most.
+pub const THUMB: Rendition = Rendition {
+    dir: ".thumbs",
+    width: 320,
+    height: 1280,
+    quality: 80,
+};
+
+/// Screen size: 1280 px on the long side — a phone's screen in device pixels (360 CSS px at 3x
+/// is 1080), a few hundred KB instead of a 12 MP original's several MB.
+pub const MEDIUM: Rendition = Rendition {
+    dir: ".medium",
+    width: 1280,
+    height: 1280,
+    quality: 85,
+};
+
+/// Name of the thumbnail cache folder inside the photo folder.
+pub const CACHE_DIR: &str = THUMB.dir;
+
+/// The cache of one rendition of one photo folder's photos.
 pub struct ThumbCache {
     dir: PathBuf,
+    size: Rendition,
     in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     made: AtomicU64,
-    decoders: Permits,
+    decoders: Arc<Permits>,
 }
 
 impl ThumbCache {
-    /// The cache for photos in `pic_dir`. The folder is made lazily, so a read-only photo folder
-    /// still gets thumbnails (made on every request instead of cached).
-    pub fn new(pic_dir: &Path) -> ThumbCache {
+    /// The cache of `size` for photos in `pic_dir`, decoding under `decoders` (shared by every
+    /// rendition: a Pi decodes at most one full-size photo per core). The folder is made lazily,
+    /// so a read-only photo folder still gets renditions (made on every request, not cached).
+    pub fn new(pic_dir: &Path, size: Rendition, decoders: Arc<Permits>) -> ThumbCache {
         ThumbCache {
-            dir: pic_dir.join(CACHE_DIR),
+            dir: pic_dir.join(size.dir),
+            size,
             in_flight: Mutex::new(HashMap::new()),
             made: AtomicU64::new(0),
-            decoders: Permits::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            decoders,
         }
+    }
+
+    /// One permit per core: how many photos may be decoded at once.
+    pub fn permits_per_core() -> Arc<Permits> {
+        Arc::new(Permits::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ))
     }
 
     /// How many thumbnails were made (decodes) since start: the cache's hit/miss signal.
@@ -73,7 +110,7 @@ impl ThumbCache {
                 Ok(bytes) => bytes,
                 Err(_) => {
                     let decoding = self.decoders.acquire();
-                    let made = make(source);
+                    let made = make(source, self.size);
                     drop(decoding);
                     let bytes = made.unwrap_or_else(|e| {
                         log::warn!("thumbnail of {name:?}: {e}; using the placeholder");
@@ -228,8 +265,8 @@ fn name_key(name: &str) -> String {
     format!("{:x}", Blake2b::<U16>::digest(name.as_bytes()))
 }
 
-/// Decodes `source`, turns it upright by its EXIF orientation and shrinks it to [`WIDTH`].
-pub fn make(source: &Path) -> Result<Vec<u8>, image::ImageError> {
+/// Decodes `source`, turns it upright by its EXIF orientation and shrinks it into `size`'s box.
+pub fn make(source: &Path, size: Rendition) -> Result<Vec<u8>, image::ImageError> {
     let mut reader = ImageReader::open(source)?.with_guessed_format()?;
     let mut limits = Limits::default();
     // A Pi has little memory: refuse decompression bombs instead of swapping (placeholder shown).
@@ -241,10 +278,19 @@ pub fn make(source: &Path) -> Result<Vec<u8>, image::ImageError> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder)?;
     img.apply_orientation(orientation);
-    if img.width() > WIDTH || img.height() > MAX_HEIGHT {
-        img = img.thumbnail(WIDTH, MAX_HEIGHT);
+    if img.width() > size.width || img.height() > size.height {
+        img = if size == THUMB {
+            img.thumbnail(size.width, size.height)
+        } else {
+            // Shown full screen: a better filter than the grid's fast one is worth its time.
+            img.resize(
+                size.width,
+                size.height,
+                image::imageops::FilterType::CatmullRom,
+            )
+        };
     }
-    encode(&flatten(&img))
+    encode(&flatten(&img), size.quality)
 }
 
 /// RGB on white: JPEG has no alpha, and transparent pixels would otherwise turn black.
@@ -260,15 +306,15 @@ fn flatten(img: &DynamicImage) -> RgbImage {
     })
 }
 
-fn encode(img: &RgbImage) -> Result<Vec<u8>, image::ImageError> {
+fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, QUALITY).encode_image(img)?;
+    JpegEncoder::new_with_quality(&mut out, quality).encode_image(img)?;
     Ok(out)
 }
 
 /// The thumbnail of a photo that does not decode: a grey card with a cross, made once.
 pub static PLACEHOLDER: Lazy<Vec<u8>> = Lazy::new(|| {
-    let (w, h) = (WIDTH, WIDTH * 3 / 4);
+    let (w, h) = (THUMB.width, THUMB.width * 3 / 4);
     let img = RgbImage::from_fn(w, h, |x, y| {
         let on_cross = (x * h).abs_diff(y * w) < 2 * w || (x * h).abs_diff((h - y) * w) < 2 * w;
         if on_cross {
@@ -277,7 +323,7 @@ pub static PLACEHOLDER: Lazy<Vec<u8>> = Lazy::new(|| {
             Rgb([225, 225, 225])
         }
     });
-    encode(&img).unwrap_or_default()
+    encode(&img, THUMB.quality).unwrap_or_default()
 });
 
 #[cfg(test)]

@@ -166,8 +166,9 @@ pub(crate) struct GalleryData<'a> {
 impl<'a> GalleryData<'a> {
     pub(crate) fn of(page: &'a GalleryPage) -> GalleryData<'a> {
         GalleryData {
-            prev_url: (page.page > 1).then(|| urls::gallery_page(page.page - 1)),
-            next_url: (page.page < page.pages).then(|| urls::gallery_page(page.page + 1)),
+            prev_url: (page.page > 1).then(|| urls::album_page(&page.album, page.page - 1)),
+            next_url: (page.page < page.pages)
+                .then(|| urls::album_page(&page.album, page.page + 1)),
             page,
         }
     }
@@ -204,27 +205,7 @@ pub(crate) struct ErrorData<'a> {
 /// Sample data of page kind `name`, with one of everything, for test renders: the same types
 /// real pages are rendered from.
 pub fn sample(name: &str) -> Value {
-    let photo_name = "20240101-120000-000.jpg";
-    let photo = PhotoInfo {
-        name: photo_name.into(),
-        url: urls::photo_file(photo_name),
-        page_url: urls::photo_page(photo_name),
-        thumb_url: urls::thumbnail(photo_name),
-        delete_url: urls::delete_photo(photo_name),
-        bytes: 51234,
-        modified: "2024-01-01 12:00:00".into(),
-        modified_unix: 1704110400,
-        width: Some(640),
-        height: Some(480),
-        prev: Some("a.jpg".into()),
-        next: Some("b.jpg".into()),
-    };
-    let gallery = GalleryPage {
-        photos: vec![photo.clone()],
-        page: 2,
-        pages: 3,
-        total: 50,
-    };
+    let (gallery, photo): (GalleryPage, PhotoInfo) = crate::gallery::info::sample();
     let content = Page::sample();
     let problems = ["sample problem".to_string()];
     let live = || LiveView::default().data(80);
@@ -291,7 +272,8 @@ mod tests {
     /// The fields docs/THEMES.md promises, kind by kind.
     #[test]
     fn template_data_has_the_documented_fields() {
-        let photo = "name url page_url thumb_url delete_url bytes modified modified_unix width \
+        let photo = "name file_name album album_url url download_url page_url thumb_url \
+                     medium_url srcset sizes delete_url bytes modified modified_unix width \
                      height prev next";
         let content = "source slug url title date weight draft description extra html has_h1";
         let live = "stream_src scale quality default_quality state_url photo_action snapshot_url \
@@ -319,7 +301,10 @@ mod tests {
         assert_eq!(keys(&sample("live")["live"]), sorted(live));
         assert_eq!(
             keys(&sample("gallery")["gallery"]),
-            sorted("photos page pages total prev_url next_url")
+            sorted(
+                "album title url crumbs albums photos page pages total count zip_url \
+                 delete_selected_url zip_selected_url prev_url next_url"
+            )
         );
         assert_eq!(
             keys(&sample("gallery")["gallery"]["photos"][0]),
@@ -328,6 +313,10 @@ mod tests {
         assert_eq!(
             keys(&sample("photo")["photo"]),
             sorted(&format!("{photo} prev_url next_url"))
+        );
+        assert_eq!(
+            keys(&sample("gallery")["gallery"]["albums"][0]),
+            sorted("path title url count albums cover_url zip_url")
         );
         assert_eq!(
             keys(&sample("error")["error"]),
@@ -343,5 +332,6 @@ mod tests {
         let g = sample("gallery");
         assert_eq!(g["gallery"]["prev_url"], "/photos?page=1");
         assert_eq!(g["gallery"]["next_url"], "/photos?page=3");
+        assert_eq!(g["gallery"]["albums"][0]["url"], "/albums/timelapse");
     }
 }

@@ -13,6 +13,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/assets/favicon.svg"),
     ),
     (
+        "assets/gallery.css",
+        include_bytes!("../../themes/default/assets/gallery.css"),
+    ),
+    (
         "assets/gallery.js",
         include_bytes!("../../themes/default/assets/gallery.js"),
     ),
@@ -27,6 +31,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     (
         "assets/style.css",
         include_bytes!("../../themes/default/assets/style.css"),
+    ),
+    (
+        "partials/album_card.hbs",
+        include_bytes!("../../themes/default/partials/album_card.hbs"),
     ),
     (
         "partials/footer.hbs",

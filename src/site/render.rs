@@ -10,8 +10,8 @@ use super::{SiteError, SiteView};
 use crate::gallery::{GalleryPage, PhotoInfo};
 use crate::urls;
 
-/// Photos per gallery page.
-pub const PER_PAGE: usize = 24;
+/// Photos per gallery page (the gallery's own page size).
+pub const PER_PAGE: usize = crate::gallery::PER_PAGE;
 
 impl SiteView {
     /// The data every template gets: `site` (title, nav, problems) and `page` (kind, title, url,
@@ -30,7 +30,10 @@ impl SiteView {
             .nav()
             .into_iter()
             .map(|(title, u)| {
-                let active = u == path || (u != urls::home() && path.starts_with(&format!("{u}/")));
+                let active = u == path
+                    || (u != urls::home() && path.starts_with(&format!("{u}/")))
+                    // Albums are in the Photos section too.
+                    || (u == urls::gallery() && path.starts_with(&urls::at("/albums/")));
                 NavLink {
                     title,
                     url: u,
@@ -115,16 +118,16 @@ impl SiteView {
         Some(self.finish(&data))
     }
 
-    /// `/photos?page=N` from the gallery's page.
+    /// `/photos?page=N` (or an album's `/albums/PATH?page=N`) from the gallery's page.
     pub fn render_gallery(&self, gallery: &GalleryPage) -> Result<String, SiteError> {
         let data = self.data(
             "gallery",
-            "Photos",
+            &gallery.title,
             // The first page is plain `/photos`, as the nav links it.
             if gallery.page > 1 {
-                urls::gallery_page(gallery.page)
+                urls::album_page(&gallery.album, gallery.page)
             } else {
-                urls::gallery()
+                urls::album(&gallery.album)
             },
             &["theme".into(), "gallery".into()],
             KindData::Gallery {
@@ -138,7 +141,7 @@ impl SiteView {
     pub fn render_photo(&self, photo: &PhotoInfo) -> Result<String, SiteError> {
         let data = self.data(
             "photo",
-            &photo.name,
+            &photo.file_name,
             urls::photo_page(&photo.name),
             &["theme".into(), "gallery".into()],
             KindData::Photo {

@@ -7,16 +7,22 @@
 /// Paths taking GET and POST.
 const GET_AND_POST: [&str; 2] = ["/photos", "/api/controls"];
 
+/// POST-only paths (the grid's selection).
+const POST_ONLY: [&str; 2] = ["/selection/delete", "/selection/zip"];
+
 /// The value of `Allow` for `path`.
 pub fn methods_for(path: &str) -> &'static str {
     let path = path.split(['?', '#']).next().unwrap_or("");
     if GET_AND_POST.contains(&path) {
         return "GET, HEAD, POST";
     }
-    // `/photos/NAME/delete` is the one POST-only route.
+    if POST_ONLY.contains(&path) {
+        return "POST";
+    }
+    // `/photos/PATH/delete` (PATH: a photo, maybe in albums) is POST-only too.
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if let ["photos", name, "delete"] = segments.as_slice() {
-        if !name.is_empty() {
+    if let ["photos", name @ .., "delete"] = segments.as_slice() {
+        if !name.is_empty() && name.iter().all(|s| !s.is_empty()) {
             return "POST";
         }
     }
@@ -32,6 +38,9 @@ mod tests {
         assert_eq!(methods_for("/photos"), "GET, HEAD, POST");
         assert_eq!(methods_for("/api/controls?x=1"), "GET, HEAD, POST");
         assert_eq!(methods_for("/photos/a.jpg/delete"), "POST");
+        assert_eq!(methods_for("/photos/day/a.jpg/delete"), "POST");
+        assert_eq!(methods_for("/selection/zip"), "POST");
+        assert_eq!(methods_for("/albums/day"), "GET, HEAD");
         assert_eq!(methods_for("/photos/a.jpg"), "GET, HEAD");
         assert_eq!(methods_for("/photos//delete"), "GET, HEAD");
         assert_eq!(methods_for("/stream"), "GET, HEAD");

@@ -70,6 +70,7 @@ impl From<GalleryError> for HttpError {
         match e {
             GalleryError::BadName(_) => HttpError::bad_request(e.to_string()),
             GalleryError::NotFound(_) => HttpError::not_found(e.to_string()),
+            GalleryError::TooMany(_) => HttpError::new(StatusCode::PayloadTooLarge, e.to_string()),
             GalleryError::Io(_) => HttpError::internal(&e, "The photo folder could not be read."),
         }
     }
@@ -255,7 +256,7 @@ impl Middleware<State> for ErrorPages {
                 }
             }
         }
-        if status == StatusCode::MethodNotAllowed {
+        if err.status == StatusCode::MethodNotAllowed {
             page.insert_header("Allow", super::allow::methods_for(&path));
         }
         Ok(page)

@@ -1,19 +1,16 @@
 //! Routes of the site: home (`/`), the live page (`/live`, old `/video_now`), markdown pages
 //! (`/pages/*`, old `/about/*`), files pages link to (`/content/*`, conditional and ranged like
-//! theme assets), the gallery (`/photos`, old
-//! `/pic_list`) and photo pages (`/photos/NAME`), theme assets (`/theme/*`) and live reload
-//! (`/events`, SSE). Thin: each handler asks [`crate::site`] or [`crate::gallery`] and turns the
+//! theme assets), theme assets (`/theme/*`) and live reload (`/events`, SSE); the gallery's
+//! pages are in [`super::gallery_routes`]. Thin: each handler asks [`crate::site`] and turns the
 //! answer into HTTP; errors become pages in [`super::errors`].
 
-use async_std::task::spawn_blocking;
 use percent_encoding::percent_decode_str;
 use tide::{Body, Response, StatusCode};
 
 use super::conditional::{bytes_response, file_response, Preconditions, Validators};
 use super::errors::HttpError;
 use super::{Request, Server};
-use crate::gallery::decode_name;
-use crate::site::{LiveView, SiteError, PER_PAGE};
+use crate::site::{LiveView, SiteError};
 
 pub fn register(server: &mut Server) {
     server.at("/").get(home);
@@ -22,10 +19,6 @@ pub fn register(server: &mut Server) {
     server.at("/pages/*path").get(page);
     server.at("/about/*path").get(page);
     server.at("/content/*path").get(content_file);
-    server.at("/photos").get(gallery_page);
-    server.at("/pic_list").get(gallery_page);
-    server.at("/pic_list/").get(gallery_page);
-    server.at("/photos/:name").get(photo_page);
     server.at("/theme/*path").get(theme_asset);
     server.at("/events").get(events);
 }
@@ -108,29 +101,6 @@ async fn content_file(req: Request) -> tide::Result {
         "no-cache",
     )
     .await?)
-}
-
-async fn gallery_page(req: Request) -> tide::Result {
-    let n = query_num(&req, "page")
-        .map_err(HttpError::bad_request)?
-        .unwrap_or(1) as usize;
-    let gallery = req.state().gallery.clone();
-    // The gallery may read image headers for sizes: keep file I/O off the executor.
-    let page = spawn_blocking(move || gallery.page(n, PER_PAGE)).await;
-    if n > page.pages {
-        let msg = format!("There are only {} pages of photos.", page.pages);
-        Err(HttpError::not_found(msg))?;
-    }
-    rendered(req.state().site.site().render_gallery(&page))
-}
-
-async fn photo_page(req: Request) -> tide::Result {
-    let name = decode_name(req.param("name")?).map_err(HttpError::from)?;
-    let gallery = req.state().gallery.clone();
-    let photo = spawn_blocking(move || gallery.photo(&name))
-        .await
-        .map_err(HttpError::from)?;
-    rendered(req.state().site.site().render_photo(&photo))
 }
 
 async fn theme_asset(req: Request) -> tide::Result {

@@ -3,6 +3,7 @@
 //! client there is).
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod nginx;
 
 use std::collections::HashMap;

@@ -12,9 +12,12 @@
   var base = document.body.getAttribute('data-base') || '';
   var events = new EventSource(base + '/events' + (since ? '?since=' + encodeURIComponent(since) : ''));
   events.onmessage = function (e) {
-    if (want.indexOf(e.data) >= 0) {
-      events.close();
-      location.reload();
-    }
+    if (want.indexOf(e.data) < 0) return;
+    // A page busy with something a reload would lose (photos selected in the gallery) cancels
+    // this event and reloads itself once done.
+    var stale = new CustomEvent('pistream:stale', { cancelable: true });
+    if (!document.dispatchEvent(stale)) return;
+    events.close();
+    location.reload();
   };
 })();

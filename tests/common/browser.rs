@@ -1,0 +1,307 @@
+//! A browser for tests: Debian's chromium, headless, driven by chromedriver over WebDriver (plain
+//! HTTP + JSON, so this small client does the talking), with Chrome DevTools Protocol commands
+//! through chromedriver's `goog/cdp/execute` for what WebDriver lacks (device emulation, colour
+//! scheme, touch input, downloads). Without chromium/chromedriver [`Browser::start`] prints a loud
+//! SKIPPED notice (and fails under `PISTREAM_REQUIRE_TOOLS`); `.ci/run` installs both.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process and one browser session.
+pub struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` (after a loud notice) when chromium or chromedriver is not installed.
+    pub fn start() -> Option<Browser> {
+        if !std::path::Path::new(CHROMIUM).exists()
+            || !super::have_tool("chromedriver", "the browser test")
+        {
+            if !std::path::Path::new(CHROMIUM).exists() {
+                eprintln!("\n!!!!!!!! SKIPPED: {CHROMIUM} is not installed (apt-get install chromium chromium-driver) !!!!!!!!\n");
+                assert!(
+                    std::env::var_os("PISTREAM_REQUIRE_TOOLS").is_none(),
+                    "chromium is required"
+                );
+            }
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let profile = tempfile::tempdir().unwrap();
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while b
+            .call("GET", "/status", None)
+            .map(|v| v["value"]["ready"] != true)
+            .unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "chromedriver never became ready");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1024,768",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", b._profile.path().display())])
+        .collect::<Vec<_>>();
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        }}});
+        let created = b.call("POST", "/session", Some(caps)).expect("session");
+        b.session = created["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        b.cmd(
+            "POST",
+            "/timeouts",
+            json!({ "script": 30000, "pageLoad": 30000 }),
+        );
+        Some(b)
+    }
+
+    /// One WebDriver request; the parsed JSON reply.
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> std::io::Result<Value> {
+        let mut s = TcpStream::connect(self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let body = body
+            .filter(|b| !b.is_null())
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )?;
+        // chromedriver may keep the socket open despite `Connection: close`: read by length.
+        let mut r = std::io::BufReader::new(s);
+        let (_, _, headers) = super::read_head(&mut r)?;
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        r.read_exact(&mut body)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| std::io::Error::other(format!("{e}: {}", String::from_utf8_lossy(&body))))
+    }
+
+    /// A session command; panics with the driver's message on error.
+    pub fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let reply = self
+            .call(method, &path, Some(body))
+            .expect("webdriver reply");
+        assert!(
+            reply["value"]["error"].is_null(),
+            "{method} {path}: {reply}"
+        );
+        reply["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    pub fn run(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// Runs `script`, which must call `done(value)` (its last argument) when finished.
+    pub fn run_async(&self, script: &str) -> Value {
+        let script = format!("var done = arguments[arguments.length - 1];\n{script}");
+        self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// A Chrome DevTools Protocol command, through chromedriver.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            json!({ "cmd": cmd, "params": params }),
+        )
+    }
+
+    /// Emulates a phone (`width`x`height` CSS px at 3x, touch) or, with `phone == false`, a
+    /// desktop window of that size at 1x without touch.
+    pub fn emulate(&self, width: u32, height: u32, phone: bool) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height,
+                    "deviceScaleFactor": if phone { 3 } else { 1 }, "mobile": phone }),
+        );
+        self.cdp(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": phone, "maxTouchPoints": if phone { 5 } else { 1 } }),
+        );
+    }
+
+    /// Makes the page see `prefers-color-scheme: dark` (or light).
+    pub fn color_scheme(&self, dark: bool) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme",
+                                   "value": if dark { "dark" } else { "light" } }] }),
+        );
+    }
+
+    /// Saves a PNG of the viewport to `path`.
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let png = self.cmd("GET", "/screenshot", Value::Null);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().expect("base64 PNG"))
+            .expect("a PNG");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// The WebDriver id of the first element matching `css`.
+    pub fn find(&self, css: &str) -> String {
+        let found = self.cmd(
+            "POST",
+            "/element",
+            json!({ "using": "css selector", "value": css }),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    /// Clicks the first element matching `css` as a user would (WebDriver's element click).
+    pub fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.cmd("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Presses and releases one key (a WebDriver key value: `"\u{E012}"` is the left arrow).
+    pub fn key(&self, key: &str) {
+        self.cmd(
+            "POST",
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+                { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }] }] }),
+        );
+        let _ = self.call(
+            "DELETE",
+            &format!("/session/{}/actions", self.session),
+            None,
+        );
+    }
+
+    /// A one-finger swipe from (x0, y0) to (x1, y1), CSS px, as real touch events.
+    pub fn swipe(&self, (x0, y0): (f64, f64), (x1, y1): (f64, f64)) {
+        self.cdp(
+            "Input.dispatchTouchEvent",
+            json!({ "type": "touchStart", "touchPoints": [{ "x": x0, "y": y0 }] }),
+        );
+        for i in 1..=5 {
+            let t = f64::from(i) / 5.0;
+            self.cdp(
+                "Input.dispatchTouchEvent",
+                json!({ "type": "touchMove",
+                        "touchPoints": [{ "x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t }] }),
+            );
+        }
+        self.cdp(
+            "Input.dispatchTouchEvent",
+            json!({ "type": "touchEnd", "touchPoints": [] }),
+        );
+    }
+
+    /// The text of the open `alert`/`confirm` dialog, if one is open.
+    pub fn dialog_text(&self) -> Option<String> {
+        let r = self
+            .call(
+                "GET",
+                &format!("/session/{}/alert/text", self.session),
+                None,
+            )
+            .ok()?;
+        r["value"].as_str().map(str::to_string)
+    }
+
+    /// Accepts (OK) the open dialog.
+    pub fn accept_dialog(&self) {
+        self.cmd("POST", "/alert/accept", json!({}));
+    }
+
+    /// Re-evaluates `expr` in the page until it is truthy, at most `timeout`; the last value.
+    pub fn wait_for(&self, expr: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self
+                .call(
+                    "POST",
+                    &format!("/session/{}/execute/sync", self.session),
+                    Some(json!({ "script": format!("return {expr};"), "args": [] })),
+                )
+                .map(|r| r["value"].clone())
+                .unwrap_or(Value::Null);
+            let truthy = !(v.is_null() || v == false || v == 0 || v == "");
+            if (truthy && v.get("error").is_none()) || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.call("DELETE", &format!("/session/{}", self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
