@@ -71,6 +71,9 @@ pub struct ServerState {
     pub frames_captured: u64,
     pub frames_sent: u64,
     pub frames_skipped: u64,
+    /// Encoder threads running now, and camera frames they dropped (a newer one came first).
+    pub encode_workers: usize,
+    pub frames_dropped: u64,
     pub uptime_secs: f64,
     pub picture: PictureState,
 }
@@ -102,6 +105,7 @@ impl App {
             },
             quality: config.quality,
             idle_timeout: config.idle_timeout(),
+            encode_workers: config.encode_workers(),
             hang_timeout: config.hang_timeout(),
             yuv_range: config.yuv_range(),
             orientation: config.orientation(),
@@ -208,6 +212,8 @@ impl App {
             frames_captured: stats.frames_captured.load(Relaxed),
             frames_sent: stats.frames_sent.load(Relaxed),
             frames_skipped: stats.frames_skipped.load(Relaxed),
+            encode_workers: stats.encode_workers.load(Relaxed),
+            frames_dropped: stats.frames_dropped.load(Relaxed),
             uptime_secs: (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             picture,
         }

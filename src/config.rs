@@ -219,6 +219,13 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_HANG_TIMEOUT", allow_negative_numbers = true, default_value_t = 20.0, value_parser = parse_seconds)]
     pub hang_timeout: f64,
 
+    // --- pipeline: encoder threads
+    /// Most threads encoding the camera's raw frames at once [default: one per core, at most 8].
+    /// Extra ones start only while an encode takes longer than the frame interval (1080p from a
+    /// raw camera); a JPEG camera's frames are never re-encoded.
+    #[arg(long, env = "PISTREAM_ENCODE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub encode_workers: Option<u16>,
+
     // --- controls
     /// File the camera controls set from the browser are saved in, and applied from whenever the
     /// camera opens [default: pistream-controls.json next to the --pic folder].
@@ -321,6 +328,15 @@ impl Config {
             flip_h,
             flip_v,
         }
+    }
+
+    /// How many encoder threads may run: `--encode-workers`, else one per core up to 8 (beyond
+    /// that a frame is split among more threads than 1080p30 needs).
+    pub fn encode_workers(&self) -> usize {
+        self.encode_workers.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            usize::from,
+        )
     }
 
     /// The source a backend opens: `--source` for replay and exec, else `--device`.

@@ -155,16 +155,22 @@ pub struct Spawner {
 impl Spawner {
     /// Runs `f` on a new thread called `name`.
     pub fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        self.spawn_joinable(name, f).map(drop)
+    }
+
+    /// Runs `f` on a new thread called `name`, which the caller joins.
+    pub fn spawn_joinable(
+        &self,
+        name: &str,
+        f: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
         if self.fail.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::WouldBlock,
                 "Resource temporarily unavailable (injected)",
             ));
         }
-        std::thread::Builder::new()
-            .name(name.into())
-            .spawn(f)
-            .map(drop)
+        std::thread::Builder::new().name(name.into()).spawn(f)
     }
 
     /// From now on every spawn fails (`true`) or works again (`false`): for tests of the 503 path.

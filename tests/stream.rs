@@ -264,6 +264,34 @@ fn the_camera_closes_after_the_idle_timeout_and_reopens_on_demand() {
 }
 
 #[test]
+fn raw_frame_buffers_are_reused_and_encoders_end_with_the_camera() {
+    let server = start(|c| {
+        c.idle_timeout = 0.3;
+        c.encode_workers = Some(2);
+    });
+    let mut c = MjpegClient::open(server.addr, "/stream", false);
+    for _ in 0..40 {
+        c.next_part().unwrap();
+    }
+    let (reused, allocated) = server.control.frame_buffers();
+    // The hub's frame, the one encoding, the next one and a viewer's: a handful, not one per frame.
+    assert!(
+        allocated <= pistream_camera::pool::DEFAULT_KEEP as u64 && reused >= 30,
+        "{reused} buffers reused, {allocated} allocated"
+    );
+    let state = server.state();
+    let workers = state["encode_workers"].as_u64().unwrap();
+    assert!((1..=2).contains(&workers), "{state}");
+    drop(c);
+    // Idle close joins the encoder threads before capture counts as stopped.
+    let state = server.wait_state(Duration::from_secs(15), |s| {
+        s["online"] == false && s["encode_workers"] == 0
+    });
+    assert_eq!(state["encode_workers"], 0, "{state}");
+    assert!(!server.control.is_open());
+}
+
+#[test]
 fn snapshot_is_newer_than_its_request() {
     let server = start(|_| {});
     for _ in 0..3 {

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pistream_global_optspecs
-    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= controls-file= yuv-range= rotate= flip= h/help V/version
+    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= encode-workers= controls-file= yuv-range= rotate= flip= h/help V/version
 end
 
 function __fish_pistream_needs_command
@@ -55,6 +55,7 @@ complete -c pistream -n "__fish_pistream_needs_command" -l keep-alive-timeout -d
 complete -c pistream -n "__fish_pistream_needs_command" -l stall-timeout -d 'Seconds a client\'s socket may accept no bytes at all before the connection is dropped (a viewer that stopped reading)' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l max-variants -d 'Most stream variants (`/stream?width=&quality=`) encoded at once; past it a viewer gets the nearest live variant. Each costs an encoder thread (a 320-wide variant of 640x480: ~45% of a core)' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l hang-timeout -d 'Seconds one camera call may block before the camera counts as hung and is reopened' -r
+complete -c pistream -n "__fish_pistream_needs_command" -l encode-workers -d 'Most threads encoding the camera\'s raw frames at once [default: one per core, at most 8]. Extra ones start only while an encode takes longer than the frame interval (1080p from a raw camera); a JPEG camera\'s frames are never re-encoded' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l controls-file -d 'File the camera controls set from the browser are saved in, and applied from whenever the camera opens [default: pistream-controls.json next to the --pic folder]' -r -F
 complete -c pistream -n "__fish_pistream_needs_command" -l yuv-range -d 'Range of a YUYV camera\'s samples: `limited` (luma 16-235, chroma 16-240: most USB webcams), `full` (0-255), or `auto`: what the camera reports, else limited' -r -f -a "auto\t'What the camera reports, else limited'
 limited\t'Luma 16-235, chroma 16-240 (BT.601 "studio swing")'

@@ -1,7 +1,8 @@
 //! The video wing: frames from a camera to every viewer, as separate stages.
 //!
 //! [`cameras`] opens the backend `--camera` names; [`capture`] drives it on its own thread (on
-//! demand, NO SIGNAL and retry on faults) and [`encode`]s raw frames to JPEG; the [`hub`] keeps the
+//! demand, NO SIGNAL and retry on faults) and has raw frames [`encode`]d to JPEG on encoder threads
+//! (`capture::pipeline`), published in capture order; the [`hub`] keeps the
 //! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
 //! smaller or lighter streams, each encoded once for all its viewers, on the few rungs of the
 //! [`ladder`]; [`vitals`] is what health checks

@@ -1,9 +1,10 @@
 //! The camera contract of pistream: the async [`Camera`] trait, the [`Frame`] a camera delivers, its
 //! [`PixelFormat`], what a camera is asked for ([`CameraConfig`]) and what it grants ([`StreamInfo`]),
 //! and [`CameraError`], the optional [`controls`] a camera exposes, [`pacing`], the deadline
-//! schedule that backends keeping their own frame clock share, and [`font`], the tiny bitmap font
-//! that draws text on YUYV frames (the mock's clock, the server's NO SIGNAL frame). Nothing else:
-//! every backend crate depends on this crate only, and the server knows cameras only through it.
+//! schedule that backends keeping their own frame clock share, [`pool`], frame buffers reused once
+//! their last holder drops them, and [`font`], the tiny bitmap font that draws text on YUYV frames
+//! (the mock's clock, the server's NO SIGNAL frame). Nothing else: every backend crate depends on
+//! this crate only, and the server knows cameras only through it.
 //!
 //! # Threading contract
 //! The server drives one camera from one dedicated capture thread (never from the async executor that
@@ -13,6 +14,7 @@
 
 pub mod font;
 pub mod pacing;
+pub mod pool;
 
 use std::fmt;
 use std::sync::Arc;

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use event_listener::{Event, Listener};
+use pistream_camera::pool::PoolCounters;
+use std::sync::Arc;
 
 /// Shared knobs and observations of one (or several) [`crate::MockCamera`]s.
 #[derive(Debug, Default)]
@@ -28,6 +30,8 @@ pub struct MockControl {
     frames: AtomicU64,
     calls: AtomicU64,
     injected: AtomicU64,
+    /// Reuse of the frame buffers (the pattern renders into pooled buffers).
+    buffers: Arc<PoolCounters>,
     changed: Event,
 }
 
@@ -93,6 +97,20 @@ impl MockControl {
     /// How many frames `next_frame` delivered, over all opens.
     pub fn frames_delivered(&self) -> u64 {
         self.frames.load(SeqCst)
+    }
+
+    /// Frame buffers reused and newly allocated, over all opens: a pipeline that lets go of its
+    /// frames keeps the allocations at a handful while the reuses grow with every frame.
+    pub fn frame_buffers(&self) -> (u64, u64) {
+        (
+            self.buffers.reused.load(SeqCst),
+            self.buffers.allocated.load(SeqCst),
+        )
+    }
+
+    /// The counters the camera's frame pool counts into.
+    pub(crate) fn buffer_counters(&self) -> Arc<PoolCounters> {
+        self.buffers.clone()
     }
 
     /// How many errors `fail_every` injected.

@@ -115,7 +115,7 @@ impl Camera for MockCamera {
         let (width, height, fps) = grant(config)?;
         self.picture.reset();
         self.running = Some(Running {
-            pattern: Pattern::new(width, height),
+            pattern: Pattern::new(width, height, self.control.buffer_counters()),
             width,
             height,
             interval: Duration::from_secs_f64(1.0 / fps),

@@ -47,6 +47,22 @@ fn consecutive_frames_differ() {
 }
 
 #[test]
+fn frame_buffers_come_back_once_dropped_and_held_ones_stay_untouched() {
+    let control = Arc::new(MockControl::new());
+    let mut cam = opened(&control, 64, 32);
+    for _ in 0..10 {
+        drop(block_on(cam.next_frame()).unwrap());
+    }
+    assert_eq!(control.frame_buffers(), (9, 1), "one buffer, reused");
+    let held = block_on(cam.next_frame()).unwrap();
+    let copy = held.data.to_vec();
+    let next = block_on(cam.next_frame()).unwrap();
+    assert_eq!(held.data[..], copy[..], "a held frame is never drawn over");
+    assert_ne!(held.data, next.data);
+    assert_eq!(control.frame_buffers(), (10, 2));
+}
+
+#[test]
 fn bad_rate_is_refused_and_sizes_are_clamped() {
     let mut cam = MockCamera::new();
     let mut c = config(640, 480);

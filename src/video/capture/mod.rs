@@ -12,10 +12,15 @@
 //! NO SIGNAL, and capture restarts with backoff on a fresh camera from the [`CameraFactory`]; a camera
 //! call that hangs past `hang_timeout` gets the same treatment (the stuck worker is abandoned).
 //!
+//! Encoding is not done here: the capture thread hands each frame to the [`pipeline`] (encoder
+//! threads, publishing in capture order), whose stages for this service are in `stages.rs`.
+//!
 //! Here: the service and its capture thread. Beside it: `demand.rs` (when the thread runs),
-//! `stats.rs` (what it reports).
+//! `stats.rs` (what it reports), `pipeline.rs` and `stages.rs` (encode and publish).
 
 mod demand;
+pub mod pipeline;
+mod stages;
 mod stats;
 
 use parking_lot::{Condvar, Mutex};
@@ -23,17 +28,17 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, Frame, YuvRange};
+use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, YuvRange};
 
 use crate::supervise::{Backoff, Spawner};
 use crate::video::encode::{self, orient, Conversion, Orientation};
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
 use crate::video::watchdog::{self, Heartbeat, Outcome};
+use pipeline::{Fault, Pipeline};
 
 pub use demand::Demand;
 use demand::DemandState;
 pub use stats::CaptureStats;
-use stats::FpsMeter;
 
 /// Makes the camera the capture thread drives. One camera object is reused while it behaves (opened
 /// and closed on demand); a new one is made after it panicked or hung.
@@ -45,6 +50,9 @@ pub struct CaptureOptions {
     pub camera: CameraConfig,
     pub quality: u8,
     pub idle_timeout: Duration,
+    /// Most encoder threads (at least 1); more than one start only while an encode takes longer
+    /// than the frame interval.
+    pub encode_workers: usize,
     /// A single camera call (open, next frame, close) lasting longer than this is a hung driver: the
     /// worker is abandoned and the camera remade.
     pub hang_timeout: Duration,
@@ -184,23 +192,27 @@ impl CaptureService {
     /// after a panic or a hang until nobody wants frames.
     fn run(self: Arc<Self>) {
         let mut backoff = Backoff::new();
+        // One pipeline for this run of the thread: its workers outlive a camera restart, and are
+        // joined below, before the service says it stopped.
+        let pipeline = Arc::new(Pipeline::new(self.clone(), self.options.encode_workers));
         while self.wanted() {
             let parked = self.parked.lock().take();
             let camera = match parked.map_or_else(|| self.remake(), Ok) {
                 Ok(camera) => camera,
                 Err(e) => {
-                    self.fault(&format!("cannot make the camera: {e}"));
+                    self.fault(&pipeline, &format!("cannot make the camera: {e}"));
                     self.sleep_unless_unwanted(backoff.next_pause());
                     continue;
                 }
             };
             let started = Instant::now();
             let me = self.clone();
+            let stages = pipeline.clone();
             let outcome = watchdog::run_watched(
                 "camera",
                 self.options.hang_timeout,
                 || self.demand.lock().shutting_down,
-                move |beat| async_io::block_on(me.capture_loop(camera, beat)),
+                move |beat| async_io::block_on(me.capture_loop(camera, beat, &stages)),
             );
             let error = match outcome {
                 Outcome::Finished(camera) => {
@@ -215,12 +227,13 @@ impl CaptureService {
             };
             log::error!("camera {}: {error}", self.backend);
             self.stats.restarts.fetch_add(1, Relaxed);
-            self.show_no_signal(&error);
+            self.show_no_signal(&pipeline, &error);
             if started.elapsed() > Duration::from_secs(60) {
                 backoff.reset(); // it ran well for a while: this is a new fault, not a crash loop
             }
             self.sleep_unless_unwanted(backoff.next_pause());
         }
+        pipeline.close();
         self.stats.online.store(false, Relaxed);
         self.stats.fps_bits.store(0f64.to_bits(), Relaxed);
         let mut st = self.demand.lock();
@@ -236,12 +249,17 @@ impl CaptureService {
         self.demand_changed.notify_all();
     }
 
-    async fn capture_loop(&self, mut camera: Box<dyn Camera>, beat: &Heartbeat) -> Box<dyn Camera> {
+    async fn capture_loop(
+        &self,
+        mut camera: Box<dyn Camera>,
+        beat: &Heartbeat,
+        pipeline: &Pipeline<CaptureService>,
+    ) -> Box<dyn Camera> {
         let cfg = &self.options.camera;
         let frame_timeout = self.frame_timeout();
         let mut open = false;
         let mut backoff = Backoff::new();
-        let mut fps = FpsMeter::default();
+        self.stats.reset_fps();
         self.stats.vitals.started();
         loop {
             if !self.wanted() || beat.abandoned() {
@@ -270,7 +288,7 @@ impl CaptureService {
                         backoff.reset();
                     }
                     Err(e) => {
-                        self.fault(&format!("cannot open the camera: {e}"));
+                        self.fault(pipeline, &format!("cannot open the camera: {e}"));
                         self.sleep_unless_unwanted(backoff.next_pause());
                         continue;
                     }
@@ -283,13 +301,11 @@ impl CaptureService {
                 break; // woke from a hang after being given up: the camera is someone else's now
             }
             let error = match next {
-                Ok(Ok(frame)) => match self.publish(frame, true) {
-                    Ok(()) => {
-                        self.stats.frames_captured.fetch_add(1, Relaxed);
-                        self.stats.fps_bits.store(fps.tick().to_bits(), Relaxed);
-                        continue;
-                    }
-                    Err(e) => format!("cannot encode the camera's frame: {e}"),
+                Ok(Ok(frame)) => match pipeline.submit(frame) {
+                    Ok(()) => continue,
+                    Err(Fault::Encode(e)) => format!("cannot encode the camera's frame: {e}"),
+                    // As if it had happened here: supervision shows it and restarts capture.
+                    Err(Fault::Panicked(p)) => panic!("the encoder crashed: {p}"),
                 },
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => CameraError::Timeout(frame_timeout).to_string(),
@@ -298,8 +314,8 @@ impl CaptureService {
             camera.close().await;
             beat.leave();
             open = false;
-            fps = FpsMeter::default();
-            self.fault(&error);
+            self.stats.reset_fps();
+            self.fault(pipeline, &error);
             self.sleep_unless_unwanted(backoff.next_pause());
         }
         if open {
@@ -341,41 +357,28 @@ impl CaptureService {
         Conversion::new(range, self.options.orientation)
     }
 
-    fn fault(&self, error: &str) {
+    fn fault(&self, pipeline: &Pipeline<CaptureService>, error: &str) {
         log::warn!(
             "camera {}: {error}; showing NO SIGNAL and retrying",
             self.backend
         );
-        self.show_no_signal(error);
+        self.show_no_signal(pipeline, error);
     }
 
-    /// Tells viewers (a NO SIGNAL frame) and `/api/state` why there is no picture.
-    fn show_no_signal(&self, error: &str) {
+    /// Tells viewers (a NO SIGNAL frame, ahead of any live frame still being encoded) and
+    /// `/api/state` why there is no picture.
+    fn show_no_signal(&self, pipeline: &Pipeline<CaptureService>, error: &str) {
         self.stats.online.store(false, Relaxed);
         self.stats.vitals.fault();
         self.stats.set_status(format!("offline: {error}"));
-        // Drawn upright at the published (turned) size, so the stream keeps its size.
+        // Drawn upright at the published (turned) size, so the stream keeps its size; pistream's
+        // own picture, in JPEG's range.
         let (w, h) = self.options.output_size();
         let frame = encode::no_signal_frame(w, h, error);
-        if let Err(e) = self.publish(frame, false) {
-            log::error!("cannot encode the NO SIGNAL frame: {e}");
+        let conv = Conversion::NONE;
+        match encode::to_jpeg(&frame, &conv, self.options.quality) {
+            Ok(jpeg) => pipeline.publish_now(EncodedFrame::new(&jpeg, frame, conv, false)),
+            Err(e) => log::error!("cannot encode the NO SIGNAL frame: {e}"),
         }
-    }
-
-    fn publish(&self, frame: Frame, live: bool) -> Result<(), encode::EncodeError> {
-        let started = Instant::now();
-        // The NO SIGNAL picture is pistream's own: drawn upright in JPEG's range.
-        let conv = if live {
-            self.conversion()
-        } else {
-            Conversion::NONE
-        };
-        let jpeg = encode::to_jpeg(&frame, &conv, self.options.quality)?;
-        if live {
-            self.stats.vitals.frame(started.elapsed());
-        }
-        self.hub
-            .publish(Arc::new(EncodedFrame::new(&jpeg, frame, conv, live)));
-        Ok(())
     }
 }

@@ -22,8 +22,15 @@ pub struct CaptureStats {
     pub restarts: AtomicU64,
     /// Faults, restarts, bytes, encode times, progress: for `/healthz` and `/metrics`.
     pub vitals: CaptureVitals,
+    /// Frames the encode pipeline dropped: a newer frame came before a worker was free, or was
+    /// published first.
+    pub frames_dropped: AtomicU64,
+    /// Encoder threads running now.
+    pub encode_workers: AtomicUsize,
     /// Measured frames per second, as `f64` bits (an exponential moving average).
     pub(super) fps_bits: AtomicU64,
+    /// Measures it, at every live frame published.
+    fps: Mutex<FpsMeter>,
     status: Mutex<String>,
     pub(super) stream: Mutex<Option<StreamInfo>>,
 }
@@ -42,6 +49,15 @@ impl CaptureStats {
     }
     pub(super) fn set_status(&self, s: impl Into<String>) {
         *self.status.lock() = s.into();
+    }
+    /// A live frame was published: the measured rate takes it in.
+    pub(super) fn tick_fps(&self) {
+        let fps = self.fps.lock().tick();
+        self.fps_bits.store(fps.to_bits(), Relaxed);
+    }
+    /// The next frame starts a new measurement (the camera (re)opened).
+    pub(super) fn reset_fps(&self) {
+        *self.fps.lock() = FpsMeter::default();
     }
 }
 
