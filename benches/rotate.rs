@@ -1,0 +1,114 @@
+//! `--rotate` / `--flip` and `--yuv-range` per frame (issue 9.4, 9.6), side by side in one run:
+//! - an MJPEG source (a photographic 640x480 frame from tests/fixtures/frames, and the same frame
+//!   upscaled to 1280x720), turned by `rotate::rotate_jpeg` (full decode to YCbCr, encode turned)
+//!   against the same decode and encode the right way up — what a turn costs beyond a re-encode,
+//!   and what a turned MJPEG camera costs at all (upright, its frames pass through for free);
+//! - a raw YUYV source (mock frames): the encode upright in full range, in limited range, and
+//!   turned 90 and 180 degrees — the turn and the range are read in the one conversion pass.
+//!
+//! Run: `cargo bench --bench rotate`. Kept short (10 samples, ~3 s a case) for a shared machine.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use pistream::video::encode::rotate::rotate_jpeg;
+use pistream::video::encode::{to_jpeg, Conversion, Orientation, Rotation};
+use pistream_camera::{Camera, CameraConfig, Frame, PixelFormat, YuvRange};
+
+const QUALITY: u8 = 80;
+
+fn turn(rotate: Rotation, flip_h: bool) -> Orientation {
+    Orientation {
+        rotate,
+        flip_h,
+        flip_v: false,
+    }
+}
+
+/// The fixture photo at 640x480, and upscaled (Triangle) to 1280x720, both as q90 JPEGs.
+fn photos() -> Vec<(String, Vec<u8>)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/frames/frame000.jpg"
+    );
+    let small = std::fs::read(path).expect("fixture frame");
+    let img = image::load_from_memory(&small).expect("decodes");
+    let big = img.resize_exact(1280, 720, image::imageops::FilterType::Triangle);
+    let rgb = big.to_rgb8();
+    let frame = Frame::new(PixelFormat::Rgb24, 1280, 720, rgb.into_raw());
+    let big = to_jpeg(&frame, &Conversion::NONE, 90).expect("encodes");
+    vec![("640x480".into(), small), ("1280x720".into(), big.to_vec())]
+}
+
+fn mock_frame(width: u32, height: u32) -> Frame {
+    let mut cam = pistream_mock::MockCamera::new();
+    let config = CameraConfig {
+        width,
+        height,
+        fps: 1000.0,
+        device: None,
+    };
+    async_std::task::block_on(async {
+        cam.open(&config).await.expect("mock opens");
+        cam.next_frame().await.expect("mock delivers")
+    })
+}
+
+fn mjpeg(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mjpeg_turn_q80");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let cases = [
+        ("upright_reencode", Orientation::IDENTITY),
+        ("rotate90", turn(Rotation::R90, false)),
+        ("rotate180", turn(Rotation::R180, false)),
+        ("flip_h", turn(Rotation::R0, true)),
+    ];
+    for (size, jpeg) in photos() {
+        for (name, orientation) in cases {
+            let mut out = Vec::with_capacity(1 << 20);
+            group.bench_with_input(BenchmarkId::new(name, &size), &jpeg, |b, jpeg| {
+                b.iter(|| {
+                    out.clear();
+                    rotate_jpeg(jpeg, orientation, QUALITY, &mut out).expect("turns");
+                    out.len()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn yuyv(c: &mut Criterion) {
+    let mut group = c.benchmark_group("yuyv_encode_q80");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let full = |o| Conversion::new(YuvRange::Full, o);
+    let cases = [
+        ("upright_full", full(Orientation::IDENTITY)),
+        (
+            "upright_limited",
+            Conversion::new(YuvRange::Limited, Orientation::IDENTITY),
+        ),
+        ("rotate90", full(turn(Rotation::R90, false))),
+        ("rotate180", full(turn(Rotation::R180, false))),
+    ];
+    for (w, h) in [(640, 480), (1280, 720)] {
+        let frame = mock_frame(w, h);
+        for (name, conv) in cases {
+            group.bench_with_input(
+                BenchmarkId::new(name, format!("{w}x{h}")),
+                &frame,
+                |b, f| b.iter(|| to_jpeg(f, &conv, QUALITY).expect("encodes").len()),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mjpeg, yuyv);
+criterion_main!(benches);
