@@ -90,6 +90,8 @@ struct State {
     /// How many workers may run: `max_workers`, lowered when a thread cannot be started.
     limit: usize,
     closed: bool,
+    /// A thread could not be started (logged once: with none at all, every frame tries again).
+    spawn_failed: bool,
     fault: Option<Fault>,
     counts: PipelineCounts,
 }
@@ -123,6 +125,7 @@ impl<S: Stages> Pipeline<S> {
                     running: 0,
                     limit: max_workers.max(1),
                     closed: false,
+                    spawn_failed: false,
                     fault: None,
                     counts: PipelineCounts::default(),
                 }),
@@ -218,11 +221,13 @@ impl<S: Stages> Pipeline<S> {
                 let mut st = self.shared.state.lock();
                 st.running -= 1;
                 st.limit = st.running.max(1);
-                log::warn!(
-                    "cannot start an encoder thread ({e}): encoding on {} thread{}",
-                    st.running.max(1),
-                    if st.running > 1 { "s" } else { "" },
-                );
+                if !std::mem::replace(&mut st.spawn_failed, true) {
+                    log::warn!(
+                        "cannot start an encoder thread ({e}): encoding on {} thread{}",
+                        st.running.max(1),
+                        if st.running > 1 { "s" } else { "" },
+                    );
+                }
                 // No worker at all: this frame is encoded here, on the capture thread.
                 if st.running == 0 {
                     if let Some((seq, frame)) = st.pending.take() {

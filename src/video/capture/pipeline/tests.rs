@@ -262,6 +262,11 @@ fn failed_spawns_leave_fewer_workers_and_none_means_inline() {
     p.submit(frame(5)).unwrap();
     assert_eq!(gate.published(), [5]);
     assert_eq!(gate.thread_of(5), std::thread::current().id());
+    // And the next frame too (each frame tries for a thread again, quietly).
+    gate.release(6);
+    p.submit(frame(6)).unwrap();
+    assert_eq!(gate.published(), [5, 6]);
+    assert_eq!(p.counts().workers, 0);
 }
 
 /// Submits frame `tag` and returns the fault it caused: from that submit if the worker was quick,
