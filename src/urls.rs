@@ -220,6 +220,16 @@ pub fn zip_selected() -> String {
     at("/selection/zip")
 }
 
+/// The search page, for the query `q` (empty: the page with just the search box).
+pub fn search(q: &str) -> String {
+    let query: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    if q.is_empty() {
+        at("/search")
+    } else {
+        format!("{}?q={query}", at("/search"))
+    }
+}
+
 /// The markdown page of `slug` (`guide/setup`); the empty slug is the home page.
 pub fn page(slug: &str) -> String {
     if slug.is_empty() {
@@ -305,6 +315,11 @@ mod tests {
         assert_eq!(gallery_page(3), "/photos?page=3");
         assert_eq!(live(""), "/live");
         assert_eq!(stream("scale=50"), "/stream?scale=50");
+        assert_eq!(search(""), "/search");
+        assert_eq!(
+            search("摄像头 a&b"),
+            "/search?q=%E6%91%84%E5%83%8F%E5%A4%B4+a%26b"
+        );
     }
 
     #[test]

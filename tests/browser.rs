@@ -395,3 +395,90 @@ fn under_a_base_path_the_scripts_stay_under_it() {
         "the page reloaded through /cam1/events"
     );
 }
+
+/// A server whose content folder holds the page `name.md` with `text`.
+fn server_with_page(name: &str, text: &str) -> common::TestServer {
+    let (name, text) = (name.to_string(), text.to_string());
+    common::start(move |c| {
+        std::fs::write(c.content.join(format!("{name}.md")), text).unwrap();
+        c.watch = pistream::config::WatchMode::Native;
+    })
+}
+
+#[test]
+fn the_header_search_box_finds_chinese_text() {
+    let s = server_with_page("garden", "# 花园\n\n我们的摄像头在花园里，每天拍照。\n");
+    let Some(b) = Browser::start() else { return };
+    b.goto(&s.url("/live"));
+    // Type into the box in the header and press Enter, as a person would.
+    let input = b.cmd(
+        "POST",
+        "/element",
+        json!({ "using": "css selector", "value": "header form[role=search] input[name=q]" }),
+    );
+    let id = input["element-6066-11e4-a52e-4f735466cecf"]
+        .as_str()
+        .expect("the header has a search box")
+        .to_string();
+    b.cmd(
+        "POST",
+        &format!("/element/{id}/value"),
+        json!({ "text": "摄像头\u{E007}" }),
+    );
+    let found = b.wait_for(
+        "location.pathname === '/search' && document.querySelector('.result mark') !== null",
+        Duration::from_secs(15),
+    );
+    assert_eq!(found, true, "the results page shows a highlighted hit");
+    let result = b.run(
+        "var r = document.querySelector('.result'); \
+         return { mark: r.querySelector('mark').textContent, \
+                  href: r.querySelector('a.result-title').getAttribute('href'), \
+                  box: document.querySelector('header input[name=q]').value, \
+                  count: document.querySelectorAll('.result').length };",
+    );
+    assert_eq!(result["mark"], "摄像头", "{result}");
+    assert_eq!(result["href"], "/pages/garden", "{result}");
+    assert_eq!(result["box"], "摄像头", "the box keeps the query: {result}");
+    assert_eq!(result["count"], 1, "{result}");
+    b.run("document.querySelector('.result a.result-title').click();");
+    assert_eq!(
+        b.wait_for(
+            "location.pathname === '/pages/garden'",
+            Duration::from_secs(15)
+        ),
+        true,
+        "the result leads to the page"
+    );
+}
+
+#[test]
+fn a_snapshot_embed_shows_a_new_picture_every_second() {
+    let s = server_with_page(
+        "cam",
+        "# Cam\n\n```pistream\nshow = snapshot\nevery = 1\n```\n",
+    );
+    let Some(b) = Browser::start() else { return };
+    b.goto(&s.url("/pages/cam"));
+    let first = b.wait_for(
+        "document.querySelector('img[data-refresh]').naturalWidth > 0 && document.querySelector('img[data-refresh]').src",
+        Duration::from_secs(15),
+    );
+    let first = first.as_str().expect("the snapshot loads").to_string();
+    // (On a loaded machine the first refresh may already have happened.)
+    assert!(first.contains("/snapshot.jpg"), "{first}");
+    // Twice more: each refresh loads a new picture and swaps it in.
+    let mut seen = first;
+    for _ in 0..2 {
+        let next = b.wait_for(
+            &format!(
+                "(function () {{ var i = document.querySelector('img[data-refresh]'); \
+                 return i.src !== {seen:?} && i.complete && i.naturalWidth === 320 && i.src; }})()"
+            ),
+            Duration::from_secs(15),
+        );
+        let next = next.as_str().expect("the src changed").to_string();
+        assert!(next.contains("/snapshot.jpg?t="), "{next}");
+        seen = next;
+    }
+}

@@ -125,8 +125,29 @@ fn theme_init_writes_the_default_theme_and_refuses_to_overwrite() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(out.join("templates/layout.hbs").is_file());
-    assert!(out.join("assets/style.css").is_file());
+    // Every file of the built-in theme, byte for byte, and nothing else.
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let files = |root: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut found = Vec::new();
+        for dir in ["assets", "partials", "templates"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+                let rel = format!("{dir}/{}", e.file_name().to_string_lossy());
+                found.push((rel, std::fs::read(e.path()).unwrap()));
+            }
+        }
+        found.sort();
+        found
+    };
+    let written = files(&out);
+    assert_eq!(written, files(&builtin));
+    for must in [
+        "templates/search.hbs",
+        "partials/embed_snapshot.hbs",
+        "partials/toc.hbs",
+        "assets/embed.js",
+    ] {
+        assert!(written.iter().any(|(rel, _)| rel == must), "{must}");
+    }
     let again = pistream()
         .args(["theme", "init"])
         .arg(&out)

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pistream::site::{init_theme, LiveView, SiteError, SiteService};
+use pistream::site::{init_theme, LiveView, NoPhotos, SiteError, SiteService};
 use serde_json::json;
 
 fn fixture(part: &str) -> PathBuf {
@@ -32,7 +32,10 @@ fn open(theme: Option<&Path>) -> std::sync::Arc<SiteService> {
 #[test]
 fn a_page_renders_front_matter_tables_tasks_and_unique_anchors() {
     let site = open(None).site();
-    let html = site.render_page("setup").expect("page exists").unwrap();
+    let html = site
+        .render_page("setup", &NoPhotos)
+        .expect("page exists")
+        .unwrap();
     assert!(html.contains("<title>Setup · pistream</title>"), "{html}");
     assert!(
         html.contains("<meta name=\"description\" content=\"Setting up\">"),
@@ -66,14 +69,14 @@ fn a_page_renders_front_matter_tables_tasks_and_unique_anchors() {
 #[test]
 fn relative_links_and_images_are_rewritten() {
     let site = open(None).site();
-    let html = site.render_page("setup").unwrap().unwrap();
+    let html = site.render_page("setup", &NoPhotos).unwrap().unwrap();
     assert!(html.contains("href=\"/pages/guide/intro\""), "{html}");
     assert!(
         html.contains("href=\"/pages/%E5%85%B3%E4%BA%8E#team\""),
         "{html}"
     );
     assert!(html.contains("src=\"/content/img/dot.svg\""), "{html}");
-    let intro = site.render_page("guide/intro").unwrap().unwrap();
+    let intro = site.render_page("guide/intro", &NoPhotos).unwrap().unwrap();
     assert!(intro.contains("href=\"/pages/setup#step-1\""), "{intro}");
     // Raw HTML passes through (the documented policy).
     assert!(
@@ -91,7 +94,7 @@ fn nav_lists_pages_by_weight_then_title_without_drafts_or_temp_files() {
     let titles: Vec<&str> = site.pages.nav.iter().map(|n| n.title.as_str()).collect();
     // 关于 has no weight (0), Intro 5, Setup 10; draft.md, .setup.md.swp and setup.md~ are absent.
     assert_eq!(titles, ["关于我们", "Intro", "Setup"]);
-    assert!(site.render_page("draft").is_none());
+    assert!(site.render_page("draft", &NoPhotos).is_none());
     assert!(site.pages.problems.is_empty(), "{:?}", site.pages.problems);
     let html = site.render_live(&LiveView::default()).unwrap();
     let order: Vec<usize> = [
@@ -114,7 +117,7 @@ fn nav_lists_pages_by_weight_then_title_without_drafts_or_temp_files() {
 #[test]
 fn home_shows_the_index_text_and_the_live_picture_with_its_controls() {
     let site = open(None).site();
-    let html = site.render_home(&LiveView::default()).unwrap();
+    let html = site.render_home(&LiveView::default(), &NoPhotos).unwrap();
     assert!(
         html.contains("<title>Fixture home · pistream</title>"),
         "{html}"
@@ -236,7 +239,7 @@ fn the_error_page_is_themed_and_escapes_the_message() {
 fn a_theme_folder_overrides_file_by_file() {
     let svc = open(Some(&fixture("theme")));
     let site = svc.site();
-    let page = site.render_page("setup").unwrap().unwrap();
+    let page = site.render_page("setup", &NoPhotos).unwrap().unwrap();
     assert!(
         page.contains("<article class=\"override\">Setup|"),
         "{page}"
@@ -244,7 +247,7 @@ fn a_theme_folder_overrides_file_by_file() {
     assert!(page.contains("/theme/extra.css?v="), "{page}");
     // Files the override does not have come from the built-in theme.
     assert!(page.contains("<nav aria-label=\"Main\">"), "{page}");
-    let home = site.render_home(&LiveView::default()).unwrap();
+    let home = site.render_home(&LiveView::default(), &NoPhotos).unwrap();
     assert!(
         !home.contains("class=\"override\"") && home.contains("id=\"stream\""),
         "{home}"
@@ -268,7 +271,7 @@ fn a_broken_theme_edit_keeps_the_last_good_theme_and_names_file_and_line() {
     svc.reload_theme();
     assert!(events.wait_for("theme", std::time::Duration::from_secs(5)));
     let site = svc.site();
-    let page = site.render_page("setup").unwrap().unwrap();
+    let page = site.render_page("setup", &NoPhotos).unwrap().unwrap();
     assert!(
         page.contains("class=\"override\""),
         "old template still serves: {page}"
@@ -288,7 +291,7 @@ fn a_broken_theme_edit_keeps_the_last_good_theme_and_names_file_and_line() {
     svc.reload_theme();
     assert!(svc
         .site()
-        .render_page("setup")
+        .render_page("setup", &NoPhotos)
         .unwrap()
         .unwrap()
         .contains("class=\"override\""));
@@ -301,7 +304,7 @@ fn a_broken_theme_edit_keeps_the_last_good_theme_and_names_file_and_line() {
     svc.reload_theme();
     let site = svc.site();
     assert!(site
-        .render_page("setup")
+        .render_page("setup", &NoPhotos)
         .unwrap()
         .unwrap()
         .contains("<b>fixed Setup</b>"));
@@ -319,7 +322,7 @@ fn a_broken_theme_at_start_falls_back_to_the_built_in_one() {
     .unwrap();
     let site = open(Some(dir.path())).site();
     assert!(site.problems[0].contains("home.hbs"), "{:?}", site.problems);
-    let html = site.render_home(&LiveView::default()).unwrap();
+    let html = site.render_home(&LiveView::default(), &NoPhotos).unwrap();
     assert!(
         html.contains("id=\"stream\"") && html.contains("home.hbs"),
         "{html}"
@@ -340,10 +343,14 @@ fn theme_init_writes_the_built_in_theme_and_refuses_a_non_empty_folder() {
         assert!(out.join(f).is_file(), "{f}");
     }
     // The written theme renders exactly like the built-in one.
-    let builtin = open(None).site().render_page("setup").unwrap().unwrap();
+    let builtin = open(None)
+        .site()
+        .render_page("setup", &NoPhotos)
+        .unwrap()
+        .unwrap();
     let written = open(Some(&out))
         .site()
-        .render_page("setup")
+        .render_page("setup", &NoPhotos)
         .unwrap()
         .unwrap();
     assert_eq!(builtin, written);
@@ -369,8 +376,8 @@ fn a_template_failing_on_real_data_gives_an_error_naming_file_and_line() {
         .unwrap()
         .site();
     assert!(site.problems.is_empty(), "{:?}", site.problems);
-    assert!(site.render_page("plain").unwrap().is_ok());
-    match site.render_page("odd").unwrap() {
+    assert!(site.render_page("plain", &NoPhotos).unwrap().is_ok());
+    match site.render_page("odd", &NoPhotos).unwrap() {
         Err(SiteError::Template {
             file,
             line,

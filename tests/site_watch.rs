@@ -9,7 +9,7 @@ use std::time::Duration;
 use pistream::app::watch_files;
 use pistream::config::WatchMode;
 use pistream::gallery::Gallery;
-use pistream::site::{LiveView, SiteService};
+use pistream::site::{LiveView, NoPhotos, SiteService};
 use pistream::watcher::{Roots, Watching};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -67,7 +67,7 @@ fn edit_then_see(mode: WatchMode) {
     std::fs::write(f.content.join(".setup.md.swp"), "junk").unwrap();
     save_by_rename(&f.content.join("setup.md"), "# Setup\n\nsecond version\n");
     assert_eq!(events.recv_timeout(WAIT).as_deref(), Some("page:setup"));
-    let html = svc.site().render_page("setup").unwrap().unwrap();
+    let html = svc.site().render_page("setup", &NoPhotos).unwrap().unwrap();
     assert!(html.contains("second version"), "{html}");
 
     // A new page in a new folder: its own event and the nav ("site") change.
@@ -94,7 +94,7 @@ fn edit_then_see(mode: WatchMode) {
     assert!(events.wait_for("site", WAIT), "problem announced");
     let site = svc.site();
     assert!(site
-        .render_page("setup")
+        .render_page("setup", &NoPhotos)
         .unwrap()
         .unwrap()
         .contains("second version"));
@@ -107,7 +107,7 @@ fn edit_then_see(mode: WatchMode) {
     // Deleting a page removes it.
     std::fs::remove_file(f.content.join("guide/wifi.md")).unwrap();
     assert!(events.wait_for("page:guide/wifi", WAIT));
-    assert!(svc.site().render_page("guide/wifi").is_none());
+    assert!(svc.site().render_page("guide/wifi", &NoPhotos).is_none());
     svc.shutdown();
 }
 
@@ -169,7 +169,7 @@ fn watch_off_watches_nothing_but_manual_reloads_still_work() {
     assert_eq!(events.recv_timeout(WAIT).as_deref(), Some("page:setup"));
     assert!(svc
         .site()
-        .render_page("setup")
+        .render_page("setup", &NoPhotos)
         .unwrap()
         .unwrap()
         .contains("changed"));

@@ -7,7 +7,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::pages::Page;
+use super::pages::{NavItem, Page};
+use super::search::SearchData;
 use crate::gallery::{GalleryPage, PhotoInfo};
 use crate::urls;
 
@@ -117,14 +118,17 @@ pub(crate) struct PageData<'a> {
 pub(crate) enum KindData<'a> {
     Home {
         /// `null` when there is no `content/index.md`.
-        content: Option<&'a Page>,
+        content: Option<ContentData<'a>>,
         live: LiveData,
     },
     Live {
         live: LiveData,
     },
     Page {
-        content: &'a Page,
+        content: ContentData<'a>,
+    },
+    Search {
+        search: SearchData,
     },
     Gallery {
         gallery: GalleryData<'a>,
@@ -135,6 +139,52 @@ pub(crate) enum KindData<'a> {
     Error {
         error: ErrorData<'a>,
     },
+}
+
+/// `content`: a markdown page, its body with the embeds rendered, its table of contents and its
+/// neighbours in nav order.
+#[derive(Serialize)]
+pub(crate) struct ContentData<'a> {
+    #[serde(flatten)]
+    pub(crate) page: &'a Page,
+    /// The body, embeds rendered by their partials.
+    pub(crate) html: String,
+    /// The table of contents when the page asks for one (`toc = true`), else empty.
+    pub(crate) toc: Vec<TocEntry>,
+    /// The page before and after this one in the nav (`null` at either end, and for the home text).
+    pub(crate) prev: Option<NavItem>,
+    pub(crate) next: Option<NavItem>,
+}
+
+/// One line of a table of contents.
+#[derive(Serialize)]
+pub(crate) struct TocEntry {
+    /// The heading's level, 1 to 4.
+    pub(crate) level: u8,
+    pub(crate) text: String,
+    /// `#id`, percent-encoded.
+    pub(crate) href: String,
+}
+
+impl TocEntry {
+    /// The table of contents of `page`: its headings of level 4 and above but the title (the
+    /// first heading, when it is a level 1), or nothing when the page did not ask for one.
+    pub(crate) fn of(page: &Page) -> Vec<TocEntry> {
+        if !page.toc {
+            return Vec::new();
+        }
+        let skip = page.headings.first().is_some_and(|h| h.level == 1);
+        page.headings
+            .iter()
+            .skip(usize::from(skip))
+            .filter(|h| h.level <= 4)
+            .map(|h| TocEntry {
+                level: h.level,
+                text: h.text.clone(),
+                href: format!("#{}", urls::encode_segment(&h.id)),
+            })
+            .collect()
+    }
 }
 
 /// `live`: the stream and the controls of the live picture.
@@ -202,20 +252,38 @@ pub(crate) struct ErrorData<'a> {
     pub(crate) message: &'a str,
 }
 
+/// Photos for sample renders: one of everything.
+pub(crate) fn sample_photos() -> Vec<PhotoInfo> {
+    vec![crate::gallery::info::sample().1]
+}
+
 /// Sample data of page kind `name`, with one of everything, for test renders: the same types
 /// real pages are rendered from.
 pub fn sample(name: &str) -> Value {
     let (gallery, photo): (GalleryPage, PhotoInfo) = crate::gallery::info::sample();
-    let content = Page::sample();
+    let page = Page::sample();
+    let content = || ContentData {
+        page: &page,
+        html: page.html.clone(),
+        toc: TocEntry::of(&page),
+        prev: Some(NavItem {
+            title: "Before".into(),
+            url: urls::page("before"),
+        }),
+        next: None,
+    };
     let problems = ["sample problem".to_string()];
     let live = || LiveView::default().data(80);
     let kind = match name {
         "home" => KindData::Home {
-            content: Some(&content),
+            content: Some(content()),
             live: live(),
         },
         "live" => KindData::Live { live: live() },
-        "page" => KindData::Page { content: &content },
+        "page" => KindData::Page { content: content() },
+        "search" => KindData::Search {
+            search: SearchData::sample(),
+        },
         "gallery" => KindData::Gallery {
             gallery: GalleryData::of(&gallery),
         },
@@ -275,10 +343,13 @@ mod tests {
         let photo = "name file_name album album_url url download_url page_url thumb_url \
                      medium_url srcset sizes delete_url bytes modified modified_unix width \
                      height prev next";
-        let content = "source slug url title date weight draft description extra html has_h1";
+        let content = "source slug url title date weight draft description extra html has_h1 \
+                       toc prev next";
         let live = "stream_src scale quality default_quality state_url photo_action snapshot_url \
                     shrink_url enlarge_url lower_url raise_url reset_url";
-        for kind in ["home", "live", "page", "gallery", "photo", "error"] {
+        for kind in [
+            "home", "live", "page", "gallery", "photo", "search", "error",
+        ] {
             let data = sample(kind);
             assert_eq!(keys(&data["site"]), sorted("title nav problems version"));
             assert_eq!(
@@ -293,11 +364,29 @@ mod tests {
                 "page" => "site page content",
                 "gallery" => "site page gallery",
                 "photo" => "site page photo",
+                "search" => "site page search",
                 _ => "site page error",
             };
             assert_eq!(keys(&data), sorted(own), "{kind}");
         }
         assert_eq!(keys(&sample("home")["content"]), sorted(content));
+        assert_eq!(keys(&sample("page")["content"]), sorted(content));
+        assert_eq!(
+            keys(&sample("page")["content"]["toc"][0]),
+            sorted("level text href")
+        );
+        assert_eq!(
+            keys(&sample("page")["content"]["prev"]),
+            sorted("title url")
+        );
+        assert_eq!(
+            keys(&sample("search")["search"]),
+            sorted("query results total shown more")
+        );
+        assert_eq!(
+            keys(&sample("search")["search"]["results"][0]),
+            sorted("kind title_html url snippet_html thumb_url title")
+        );
         assert_eq!(keys(&sample("live")["live"]), sorted(live));
         assert_eq!(
             keys(&sample("gallery")["gallery"]),

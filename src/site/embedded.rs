@@ -9,6 +9,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/assets/camera.js"),
     ),
     (
+        "assets/embed.js",
+        include_bytes!("../../themes/default/assets/embed.js"),
+    ),
+    (
         "assets/favicon.svg",
         include_bytes!("../../themes/default/assets/favicon.svg"),
     ),
@@ -37,6 +41,22 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/partials/album_card.hbs"),
     ),
     (
+        "partials/embed_error.hbs",
+        include_bytes!("../../themes/default/partials/embed_error.hbs"),
+    ),
+    (
+        "partials/embed_live.hbs",
+        include_bytes!("../../themes/default/partials/embed_live.hbs"),
+    ),
+    (
+        "partials/embed_photos.hbs",
+        include_bytes!("../../themes/default/partials/embed_photos.hbs"),
+    ),
+    (
+        "partials/embed_snapshot.hbs",
+        include_bytes!("../../themes/default/partials/embed_snapshot.hbs"),
+    ),
+    (
         "partials/footer.hbs",
         include_bytes!("../../themes/default/partials/footer.hbs"),
     ),
@@ -53,12 +73,24 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/partials/nav.hbs"),
     ),
     (
+        "partials/page_nav.hbs",
+        include_bytes!("../../themes/default/partials/page_nav.hbs"),
+    ),
+    (
         "partials/pager.hbs",
         include_bytes!("../../themes/default/partials/pager.hbs"),
     ),
     (
         "partials/photo_card.hbs",
         include_bytes!("../../themes/default/partials/photo_card.hbs"),
+    ),
+    (
+        "partials/search_box.hbs",
+        include_bytes!("../../themes/default/partials/search_box.hbs"),
+    ),
+    (
+        "partials/toc.hbs",
+        include_bytes!("../../themes/default/partials/toc.hbs"),
     ),
     (
         "templates/error.hbs",
@@ -88,6 +120,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         "templates/photo.hbs",
         include_bytes!("../../themes/default/templates/photo.hbs"),
     ),
+    (
+        "templates/search.hbs",
+        include_bytes!("../../themes/default/templates/search.hbs"),
+    ),
 ];
 
 #[cfg(test)]
@@ -109,5 +145,24 @@ mod tests {
         for (rel, bytes) in DEFAULT_THEME {
             assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
         }
+    }
+
+    /// docs/THEMES.md names every file of the built-in theme (each template, partial and asset),
+    /// so a file added to the theme without a word in the docs fails here.
+    #[test]
+    fn themes_md_documents_every_file() {
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/THEMES.md"),
+        )
+        .unwrap();
+        let missing: Vec<&str> = DEFAULT_THEME
+            .iter()
+            .map(|(rel, _)| *rel)
+            .filter(|rel| !docs.contains(&format!("`{rel}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/THEMES.md says nothing of {missing:?}"
+        );
     }
 }

@@ -16,6 +16,8 @@ pub struct FrontMatter {
     /// A draft is neither listed nor served.
     pub draft: bool,
     pub description: Option<String>,
+    /// Show a table of contents made from the page's headings.
+    pub toc: bool,
     /// Every other key, for themes.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -125,14 +127,17 @@ mod tests {
         assert_eq!(fm.weight, Some(2));
         assert!(fm.draft);
         assert_eq!(fm.description.as_deref(), Some("How"));
+        assert!(!fm.toc);
         assert_eq!(fm.extra["colour"], "red");
         assert_eq!(body, "Body\n");
     }
 
     #[test]
     fn yaml_front_matter() {
-        let text = "---\ntitle: 关于\nweight: -1\n---\n正文\n";
+        let text = "---\ntitle: 关于\nweight: -1\ntoc: true\n---\n正文\n";
         let (fm, body) = split(text).unwrap();
+        assert!(fm.toc);
+        assert!(fm.extra.is_empty(), "{:?}", fm.extra);
         assert_eq!(fm.title.as_deref(), Some("关于"));
         assert_eq!(fm.weight, Some(-1));
         assert!(!fm.draft);

@@ -1,24 +1,51 @@
 //! Markdown → HTML for pages: pulldown-cmark with tables, footnotes, strikethrough, task lists and
 //! smart punctuation, plus what a website needs on top — unique heading ids with anchor links, and
-//! relative links rewritten so they work from any URL the page is served at (`/`, `/pages/…`,
-//! `/about/…`): `other.md` becomes that page's URL, `img/cat.png` becomes `/content/img/cat.png`.
+//! relative links rewritten ([`super::links`]) so they work from any URL the page is served at.
+//! A fenced block with the info string `pistream` is a camera embed ([`super::embed`]): it leaves
+//! a marker in the HTML, as the table of contents does; the headings (for the table of contents)
+//! and the plain text (for search) are collected on the way.
 //!
 //! Raw HTML in markdown is passed through unchanged (see docs/THEMES.md): content files are trusted
 //! exactly like theme files, which already put arbitrary HTML on every page.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use percent_encoding::percent_decode_str;
-use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+use serde::Serialize;
 
-use crate::urls::{self, encode_segment};
+use super::embed::{self, Embed};
+use super::links;
+
+use crate::urls::encode_segment;
 
 /// A page rendered to HTML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
+    /// The HTML, with an [`embed::marker`] where each camera embed goes.
     pub html: String,
     /// Text of the first level-1 heading, the page title when front matter has none.
     pub h1: Option<String>,
+    /// The camera embeds (`pistream` blocks), in page order.
+    pub embeds: Vec<Embed>,
+    /// Every heading, in page order, with its id: what a table of contents lists.
+    pub headings: Vec<Heading>,
+    /// The words of the page without markup (code included, raw HTML and embeds left out), for
+    /// search.
+    pub text: String,
+}
+
+/// A heading of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// The element's `id` (unique on the page).
+    pub id: String,
+    /// The heading's text without markup.
+    pub text: String,
 }
 
 /// The slug of a markdown file from its path relative to the content folder (`/` separated):
@@ -32,7 +59,7 @@ pub fn slug_for(rel: &str) -> String {
     }
 }
 
-fn strip_md(path: &str) -> Option<&str> {
+pub(crate) fn strip_md(path: &str) -> Option<&str> {
     let cut = path.len().checked_sub(3)?;
     (path.is_char_boundary(cut) && path[cut..].eq_ignore_ascii_case(".md")).then(|| &path[..cut])
 }
@@ -47,14 +74,47 @@ pub fn render(markdown: &str, rel: &str) -> Rendered {
     opts.insert(Options::ENABLE_SMART_PUNCTUATION);
     opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    // NUL marks embeds in the HTML (embed::marker): none may come from the text itself.
+    let markdown: Cow<str> = if markdown.contains('\0') {
+        Cow::Owned(markdown.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(markdown)
+    };
 
     let mut out = Vec::new();
     let mut ids = HashSet::new();
-    let mut h1 = None;
+    let mut r = Rendered {
+        html: String::new(),
+        h1: None,
+        embeds: Vec::new(),
+        headings: Vec::new(),
+        text: String::new(),
+    };
     // A heading is buffered whole: its id comes from its text, which follows its start tag.
     let mut heading: Option<(HeadingLevel, Option<String>, Vec<Event>)> = None;
-    for event in Parser::new_ext(markdown, opts) {
-        let event = rewrite_link(event, dir);
+    // The source of the `pistream` block being read.
+    let mut embed: Option<String> = None;
+    for event in Parser::new_ext(&markdown, opts) {
+        if let Some(src) = embed.as_mut() {
+            match event {
+                Event::Text(t) => src.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let src = embed.take().unwrap_or_default();
+                    out.push(Event::Html(CowStr::from(embed::marker(r.embeds.len()))));
+                    r.embeds.push(embed::parse(&src));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event {
+            if info.split_whitespace().next() == Some(EMBED_INFO) {
+                embed = Some(String::new());
+                continue;
+            }
+        }
+        collect_text(&event, &mut r.text);
+        let event = links::rewrite_link(event, dir);
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((level, id.map(|i| i.to_string()), Vec::new()))
@@ -64,17 +124,27 @@ pub fn render(markdown: &str, rel: &str) -> Rendered {
                     continue;
                 };
                 let text = plain_text(&inner);
-                if level == HeadingLevel::H1 && h1.is_none() {
-                    h1 = Some(text.clone());
+                if level == HeadingLevel::H1 && r.h1.is_none() {
+                    r.h1 = Some(text.clone());
                 }
                 let id = unique(&mut ids, explicit.unwrap_or_else(|| slugify(&text)));
                 let mut body = String::new();
                 html::push_html(&mut body, inner.into_iter());
                 let attr = html_attr(&id);
+                let title = level == HeadingLevel::H1 && out.is_empty();
                 out.push(Event::Html(CowStr::from(format!(
                     "<{level} id=\"{attr}\">{body} <a class=\"anchor\" href=\"#{href}\" aria-label=\"Link to this section\">#</a></{level}>\n",
                     href = html_attr(&encode_segment(&id)),
                 ))));
+                // The table of contents goes after a title heading the page starts with.
+                if title {
+                    out.push(Event::Html(CowStr::from(embed::TOC_MARKER)));
+                }
+                r.headings.push(Heading {
+                    level: level as u8,
+                    id,
+                    text,
+                });
             }
             other => match heading.as_mut() {
                 Some((_, _, inner)) => inner.push(other),
@@ -82,9 +152,34 @@ pub fn render(markdown: &str, rel: &str) -> Rendered {
             },
         }
     }
-    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut html_out, out.into_iter());
-    Rendered { html: html_out, h1 }
+    // … or else at the top.
+    if !matches!(out.get(1), Some(Event::Html(h)) if h.as_ref() == embed::TOC_MARKER) {
+        out.insert(0, Event::Html(CowStr::from(embed::TOC_MARKER)));
+    }
+    r.html.reserve(markdown.len() * 3 / 2);
+    html::push_html(&mut r.html, out.into_iter());
+    r
+}
+
+/// The info string of a fenced block that is a camera embed.
+pub const EMBED_INFO: &str = "pistream";
+
+/// Adds the words `event` carries to `text`; block ends and line breaks become spaces.
+fn collect_text(event: &Event, text: &mut String) {
+    match event {
+        Event::Text(t) | Event::Code(t) => text.push_str(t),
+        Event::SoftBreak | Event::HardBreak => text.push(' '),
+        Event::End(
+            TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::Item
+            | TagEnd::CodeBlock
+            | TagEnd::TableCell
+            | TagEnd::BlockQuote(_)
+            | TagEnd::FootnoteDefinition,
+        ) => text.push(' '),
+        _ => {}
+    }
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -141,101 +236,10 @@ fn html_attr(s: &str) -> String {
     out
 }
 
-/// Rewrites the destination of links and images that are relative paths.
-fn rewrite_link<'a>(event: Event<'a>, dir: &str) -> Event<'a> {
-    match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: rewrite_url(dest_url, dir),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: rewrite_url(dest_url, dir),
-            title,
-            id,
-        }),
-        other => other,
-    }
-}
-
-/// Relative paths become pages or content files; a root-relative link (`/live`) is one of the
-/// site's own and gets the base path (`/cam1/live`), as the author meant by it.
-fn rewrite_url<'a>(url: CowStr<'a>, dir: &str) -> CowStr<'a> {
-    if url.starts_with('/') && !url.starts_with("//") {
-        return CowStr::from(urls::at(&url));
-    }
-    match rewrite_relative(&url, dir) {
-        Some(new) => CowStr::from(new),
-        None => url,
-    }
-}
-
-/// `Some(new URL)` when `url` is a relative path (no scheme, not `/…`, `#…` or `?…`).
-pub fn rewrite_relative(url: &str, dir: &str) -> Option<String> {
-    if url.is_empty() || url.starts_with(['/', '#', '?', '\\']) {
-        return None;
-    }
-    // A scheme (`https:`, `mailto:`) comes before any `/`, `?` or `#`.
-    let first_special = url.find(['/', '?', '#']).unwrap_or(url.len());
-    if url[..first_special].contains(':') {
-        return None;
-    }
-    let (path, fragment) = match url.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (url, None),
-    };
-    let (path, query) = match path.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (path, None),
-    };
-    let decoded = percent_decode_str(path).decode_utf8().ok()?;
-    let resolved = resolve(dir, &decoded)?;
-    let mut out = match strip_md(&resolved) {
-        Some(_) => urls::page(&slug_for(&resolved)),
-        None => urls::content(&resolved),
-    };
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    Some(out)
-}
-
-/// Joins `rel` onto `dir` (both `/` separated, relative to the content root), folding `.` and `..`.
-/// `None` when the result would leave the content folder.
-fn resolve(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::urls;
 
     #[test]
     fn extensions_are_on() {
@@ -272,25 +276,6 @@ mod tests {
     }
 
     #[test]
-    fn relative_links_are_rewritten() {
-        let r = render(
-            "[s](setup.md) [n](../about.md#who) [i](guide/index.md) [up](../../x.md) [w](https://example.org/a.md) [a](#top) [abs](/live)\n\n![cat](img/cat%201.png)\n",
-            "guide/intro.md",
-        )
-        .html;
-        assert!(r.contains("href=\"/pages/guide/setup\""), "{r}");
-        assert!(r.contains("href=\"/pages/about#who\""), "{r}");
-        assert!(r.contains("href=\"/pages/guide/guide\""), "{r}");
-        assert!(r.contains("href=\"../../x.md\""), "{r}");
-        assert!(r.contains("href=\"https://example.org/a.md\""), "{r}");
-        assert!(
-            r.contains("href=\"#top\"") && r.contains("href=\"/live\""),
-            "{r}"
-        );
-        assert!(r.contains("src=\"/content/guide/img/cat%201.png\""), "{r}");
-    }
-
-    #[test]
     fn slugs_and_urls() {
         assert_eq!(slug_for("index.md"), "");
         assert_eq!(slug_for("guide/index.md"), "guide");
@@ -304,5 +289,80 @@ mod tests {
     fn raw_html_passes_through() {
         let r = render("<details><summary>More</summary>hidden</details>\n", "p.md").html;
         assert!(r.contains("<details><summary>More</summary>"), "{r}");
+    }
+
+    #[test]
+    fn pistream_blocks_become_embed_markers_and_nothing_can_forge_one() {
+        let md = "# T\n\ntext \0embed:0\0\n\n```pistream\nshow = snapshot\n```\n\n```rust\nlet x = 1;\n```\n\n- ```pistream\n  show = live\n  ```\n";
+        let r = render(md, "p.md");
+        assert_eq!(r.embeds.len(), 2, "{:?}", r.embeds);
+        assert!(matches!(r.embeds[0], Embed::Snapshot { .. }));
+        assert!(matches!(r.embeds[1], Embed::Live { .. }));
+        let pieces: Vec<_> = embed::pieces(&r.html).collect();
+        let markers: Vec<&embed::Piece> = pieces
+            .iter()
+            .filter(|p| !matches!(p, embed::Piece::Html(_)))
+            .collect();
+        assert_eq!(
+            markers,
+            [
+                &embed::Piece::Toc,
+                &embed::Piece::Embed(0),
+                &embed::Piece::Embed(1)
+            ]
+        );
+        // The NUL typed in the text is no marker; an ordinary code block stays one.
+        assert!(
+            r.html.contains("text \u{FFFD}embed:0\u{FFFD}"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<code class=\"language-rust\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            !r.text.contains("show ="),
+            "embeds are not searched: {}",
+            r.text
+        );
+    }
+
+    #[test]
+    fn the_toc_goes_after_a_leading_title_else_at_the_top() {
+        let titled = render("# Title\n\n## A\n\n### B\n", "p.md");
+        assert!(
+            titled.html.starts_with("<h1 id=\"title\">")
+                && titled.html.contains("</h1>\n\0toc\0<h2"),
+            "{}",
+            titled.html
+        );
+        let levels: Vec<(u8, &str)> = titled
+            .headings
+            .iter()
+            .map(|h| (h.level, h.id.as_str()))
+            .collect();
+        assert_eq!(levels, [(1, "title"), (2, "a"), (3, "b")]);
+        let untitled = render("Intro\n\n# Later\n", "p.md");
+        assert!(
+            untitled.html.starts_with(embed::TOC_MARKER),
+            "{}",
+            untitled.html
+        );
+        assert_eq!(render("", "p.md").html, embed::TOC_MARKER);
+    }
+
+    #[test]
+    fn plain_text_for_search_keeps_words_apart() {
+        let r = render(
+            "# Head\n\nOne *two*\nthree `four`\n\n| a | b |\n|---|---|\n| c | d |\n\n<div>\nraw\n</div>\n",
+            "p.md",
+        );
+        let words: Vec<&str> = r.text.split_whitespace().collect();
+        assert_eq!(
+            words,
+            ["Head", "One", "two", "three", "four", "a", "b", "c", "d"]
+        );
     }
 }

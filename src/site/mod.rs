@@ -8,13 +8,18 @@
 //! Nothing here knows HTTP: `web::site_routes` turns requests into calls on [`SiteService`].
 
 pub mod data;
+pub mod embed;
 pub mod embedded;
 pub mod events;
+pub mod fold;
 pub mod frontmatter;
+pub mod links;
 pub mod markdown;
 pub mod pages;
 pub mod paths;
+pub mod photos;
 pub mod render;
+pub mod search;
 pub mod theme;
 
 use parking_lot::{Mutex, RwLock};
@@ -24,7 +29,9 @@ use std::sync::Arc;
 pub use data::LiveView;
 pub use events::{EventBus, SseStream, Subscription};
 pub use pages::{Page, Pages};
+pub use photos::{NoPhotos, PhotoSource};
 pub use render::{plain_error_page, PER_PAGE};
+pub use search::{Query, SearchData};
 pub use theme::{init_theme, Asset, Theme};
 
 /// Everything that can go wrong building or serving the site.

@@ -12,8 +12,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::embed::Embed;
+use super::fold::Folded;
 use super::frontmatter::{self, FrontMatter};
-use super::markdown;
+use super::markdown::{self, Heading};
 use super::paths;
 
 /// One rendered page.
@@ -30,10 +32,24 @@ pub struct Page {
     pub draft: bool,
     pub description: Option<String>,
     pub extra: serde_json::Map<String, serde_json::Value>,
-    /// The rendered body.
+    /// The rendered body, with a marker where each embed goes (templates get it with the embeds
+    /// rendered: see `render`).
+    #[serde(skip)]
     pub html: String,
     /// Whether the body starts its own `# Title` (themes then skip printing the title again).
     pub has_h1: bool,
+    /// Front matter `toc = true`: show a table of contents.
+    #[serde(skip)]
+    pub toc: bool,
+    #[serde(skip)]
+    pub headings: Vec<Heading>,
+    #[serde(skip)]
+    pub embeds: Vec<Embed>,
+    /// Title and text, folded for search.
+    #[serde(skip)]
+    pub search_title: Folded,
+    #[serde(skip)]
+    pub search_text: Folded,
     #[serde(skip)]
     hash: u64,
 }
@@ -53,6 +69,15 @@ impl Page {
             extra: serde_json::Map::new(),
             html: "<p>Sample</p>".into(),
             has_h1: false,
+            toc: true,
+            headings: vec![Heading {
+                level: 2,
+                id: "part".into(),
+                text: "Part".into(),
+            }],
+            embeds: Vec::new(),
+            search_title: Folded::new("Sample"),
+            search_text: Folded::new("Sample"),
             hash: 0,
         }
     }
@@ -129,6 +154,11 @@ impl Pages {
             ))
         });
         pages.into_iter()
+    }
+
+    /// Published pages to search, home text first, then in nav order.
+    pub fn searchable(&self) -> impl Iterator<Item = &Arc<Page>> {
+        self.home().into_iter().chain(self.listed())
     }
 
     /// Reads `content` again, reusing pages of `previous` whose bytes did not change.
@@ -249,10 +279,18 @@ fn parse(rel: &str, text: &str, hash: u64) -> Result<Page, String> {
         Some("") | None => "Home".to_string(),
         Some(last) => last.to_string(),
     };
+    let title = fm.title.or(rendered.h1.clone()).unwrap_or(fallback);
+    for (i, e) in rendered.embeds.iter().enumerate() {
+        if let Embed::Invalid { message, .. } = e {
+            log::warn!("content/{rel}: camera embed {}: {message}", i + 1);
+        }
+    }
     Ok(Page {
         source: rel.to_string(),
         url: crate::urls::page(&slug),
-        title: fm.title.or(rendered.h1.clone()).unwrap_or(fallback),
+        search_title: Folded::new(&title),
+        search_text: Folded::new(&rendered.text),
+        title,
         date: fm.date,
         weight: fm.weight.unwrap_or(0),
         draft: fm.draft,
@@ -260,6 +298,9 @@ fn parse(rel: &str, text: &str, hash: u64) -> Result<Page, String> {
         extra: fm.extra,
         has_h1: rendered.h1.is_some(),
         html: rendered.html,
+        toc: fm.toc,
+        headings: rendered.headings,
+        embeds: rendered.embeds,
         slug,
         hash,
     })

@@ -1,11 +1,16 @@
 //! Rendering each page kind: [`SiteView`]'s `render_*` build the typed template data of
-//! [`super::data`] from the current `Site` and hand it to the theme; and the error pages.
+//! [`super::data`] from the current `Site` and hand it to the theme; and the error pages. A
+//! markdown page's embeds are rendered here, per request, by the theme's `embed_*` partials with
+//! the gallery's photos of the moment.
 
 use super::data::{
-    ErrorData, GalleryData, KindData, LiveView, NavLink, PageData, PhotoData, SiteData,
-    TemplateData,
+    ContentData, ErrorData, GalleryData, KindData, LiveView, NavLink, PageData, PhotoData,
+    SiteData, TemplateData, TocEntry,
 };
+use super::embed::{pieces, EmbedData, Piece};
 use super::pages::{event_name, Page};
+use super::photos::PhotoSource;
+use super::search::SearchData;
 use super::{SiteError, SiteView};
 use crate::gallery::{GalleryPage, PhotoInfo};
 use crate::urls;
@@ -79,17 +84,88 @@ impl SiteView {
         self.theme.render(data.page.kind, value)
     }
 
+    /// `content` of `page`: its body with the embeds (photos from `photos`) and the table of
+    /// contents rendered by their partials, and its neighbours in the nav.
+    fn content<'a>(
+        &self,
+        page: &'a Page,
+        photos: &dyn PhotoSource,
+    ) -> Result<ContentData<'a>, SiteError> {
+        let nav = &self.pages.nav;
+        let at = nav.iter().position(|n| n.url == page.url);
+        let mut content = ContentData {
+            html: String::with_capacity(page.html.len() + page.embeds.len() * 512),
+            toc: TocEntry::of(page),
+            prev: at.and_then(|i| i.checked_sub(1)).map(|i| nav[i].clone()),
+            next: at.and_then(|i| nav.get(i + 1)).cloned(),
+            page,
+        };
+        for piece in pieces(&page.html) {
+            match piece {
+                Piece::Html(html) => content.html.push_str(html),
+                Piece::Toc if !content.toc.is_empty() => {
+                    let toc = self
+                        .theme
+                        .render_toc(&page.title, &page.url, &content.toc)?;
+                    content.html.push_str(&toc);
+                }
+                Piece::Toc => {}
+                Piece::Embed(i) => {
+                    let Some(embed) = page.embeds.get(i) else {
+                        continue;
+                    };
+                    let data = EmbedData::of(embed, i, |album, n| photos.latest(album, n));
+                    content.html.push_str(&self.theme.render_embed(&data)?);
+                }
+            }
+        }
+        Ok(content)
+    }
+
+    /// What makes a page of markdown reload itself: the theme, the nav, its own source, and the
+    /// gallery when it shows photos.
+    fn page_reload(page: Option<&Page>) -> Vec<String> {
+        let mut reload = vec!["theme".into(), "site".into()];
+        reload.push(event_name(page.map_or("", |p| p.slug.as_str())));
+        if page.is_some_and(|p| {
+            p.embeds
+                .iter()
+                .any(|e| matches!(e, super::embed::Embed::Photos { .. }))
+        }) {
+            reload.push("gallery".into());
+        }
+        reload
+    }
+
     /// `/`: the home text (`content/index.md`) and the live picture.
-    pub fn render_home(&self, view: &LiveView) -> Result<String, SiteError> {
+    pub fn render_home(
+        &self,
+        view: &LiveView,
+        photos: &dyn PhotoSource,
+    ) -> Result<String, SiteError> {
         let home = self.pages.home().map(|p| p.as_ref());
         let title = home.map(|p| p.title.as_str()).unwrap_or(&self.title);
-        let reload = ["theme".into(), "site".into(), event_name("")];
+        let reload = Self::page_reload(home);
         let live = view.data(self.default_quality);
-        let kind = KindData::Home {
-            content: home,
-            live,
-        };
+        let content = home.map(|p| self.content(p, photos)).transpose()?;
+        let kind = KindData::Home { content, live };
         self.finish(&self.data("home", title, urls::home(), &reload, kind))
+    }
+
+    /// `/search?q=`: the results of a search made by [`super::search::search`].
+    pub fn render_search(&self, search: SearchData) -> Result<String, SiteError> {
+        // Reload when the nav, the theme or the photos change, or a page listed is edited.
+        let mut reload = vec!["theme".to_string(), "site".into(), "gallery".into()];
+        for slug in search.results.iter().filter_map(|r| r.slug.as_deref()) {
+            reload.push(event_name(slug));
+        }
+        let url = if search.query.is_empty() {
+            urls::search("")
+        } else {
+            urls::search(&search.query)
+        };
+        let kind = KindData::Search { search };
+        self.finish(&self.data("search", "Search", url, &reload, kind))
     }
 
     /// `/live`: the stream with its controls.
@@ -107,15 +183,20 @@ impl SiteView {
 
     /// `/pages/<slug>`: `None` when there is no such published page.
     /// A page that never built is `Some(Err(SiteError::BrokenPage))` with its reason.
-    pub fn render_page(&self, slug: &str) -> Option<Result<String, SiteError>> {
+    pub fn render_page(
+        &self,
+        slug: &str,
+        photos: &dyn PhotoSource,
+    ) -> Option<Result<String, SiteError>> {
         if let Some(why) = self.pages.why_broken(slug) {
             return Some(Err(SiteError::BrokenPage(why.to_string())));
         }
         let page: &Page = self.pages.get(slug)?;
-        let reload = ["theme".into(), "site".into(), event_name(slug)];
-        let kind = KindData::Page { content: page };
-        let data = self.data("page", &page.title, page.url.clone(), &reload, kind);
-        Some(self.finish(&data))
+        let reload = Self::page_reload(Some(page));
+        Some(self.content(page, photos).and_then(|content| {
+            let kind = KindData::Page { content };
+            self.finish(&self.data("page", &page.title, page.url.clone(), &reload, kind))
+        }))
     }
 
     /// `/photos?page=N` (or an album's `/albums/PATH?page=N`) from the gallery's page.

@@ -15,12 +15,13 @@ use handlebars::{
 };
 use serde_json::Value;
 
+use super::embed::{self, EmbedData};
 use super::{embedded, paths, SiteError};
 use crate::urls;
 
 /// The page templates every theme must have (the layout wraps each of the others).
-pub const PAGE_TEMPLATES: [&str; 7] = [
-    "layout", "home", "live", "gallery", "photo", "page", "error",
+pub const PAGE_TEMPLATES: [&str; 8] = [
+    "layout", "home", "live", "gallery", "photo", "page", "search", "error",
 ];
 
 /// A static file under the theme's `assets/`, served at `/theme/<path>`.
@@ -134,7 +135,35 @@ impl Theme {
         for name in PAGE_TEMPLATES.iter().filter(|n| **n != "layout") {
             theme.render(name, super::data::sample(name))?;
         }
+        for (i, embed) in embed::samples().iter().enumerate() {
+            let photos = |_: &str, _: usize| Ok(super::data::sample_photos());
+            theme.render_embed(&EmbedData::of(embed, i, photos))?;
+        }
+        let page = super::pages::Page::sample();
+        theme.render_toc(&page.title, &page.url, &super::data::TocEntry::of(&page))?;
         Ok(theme)
+    }
+
+    /// Renders a camera embed of a page with its partial (`embed_live`, ...): `{ embed: ... }`.
+    pub fn render_embed(&self, data: &EmbedData) -> Result<String, SiteError> {
+        self.render_partial(&data.partial(), &serde_json::json!({ "embed": data }))
+    }
+
+    /// Renders a page's table of contents with partial `toc`: `{ content: { title, url, toc } }`.
+    pub(crate) fn render_toc(
+        &self,
+        title: &str,
+        url: &str,
+        toc: &[super::data::TocEntry],
+    ) -> Result<String, SiteError> {
+        let value = serde_json::json!({ "content": { "title": title, "url": url, "toc": toc } });
+        self.render_partial("toc", &value)
+    }
+
+    fn render_partial(&self, name: &str, value: &Value) -> Result<String, SiteError> {
+        self.registry
+            .render(name, value)
+            .map_err(|e| self.render_error(name, e))
     }
 
     /// Renders page template `name` with `data`, then the layout around it (as `body`).

@@ -1,16 +1,18 @@
 //! Routes of the site: home (`/`), the live page (`/live`, old `/video_now`), markdown pages
 //! (`/pages/*`, old `/about/*`), files pages link to (`/content/*`, conditional and ranged like
-//! theme assets), theme assets (`/theme/*`) and live reload (`/events`, SSE); the gallery's
-//! pages are in [`super::gallery_routes`]. Thin: each handler asks [`crate::site`] and turns the
+//! theme assets), search (`/search?q=`), theme assets (`/theme/*`) and live reload (`/events`,
+//! SSE); the gallery's pages are in [`super::gallery_routes`]. Thin: each handler asks
+//! [`crate::site`] and turns the
 //! answer into HTTP; errors become pages in [`super::errors`].
 
+use async_std::task::spawn_blocking;
 use percent_encoding::percent_decode_str;
 use tide::{Body, Response, StatusCode};
 
 use super::conditional::{bytes_response, file_response, Preconditions, Validators};
 use super::errors::HttpError;
 use super::{Request, Server};
-use crate::site::{LiveView, SiteError};
+use crate::site::{search, LiveView, PhotoSource, Query, SiteError};
 
 pub fn register(server: &mut Server) {
     server.at("/").get(home);
@@ -19,6 +21,7 @@ pub fn register(server: &mut Server) {
     server.at("/pages/*path").get(page);
     server.at("/about/*path").get(page);
     server.at("/content/*path").get(content_file);
+    server.at("/search").get(search_page);
     server.at("/theme/*path").get(theme_asset);
     server.at("/events").get(events);
 }
@@ -66,7 +69,8 @@ fn wildcard(req: &Request) -> Option<String> {
 
 async fn home(req: Request) -> tide::Result {
     let view = live_view(&req).map_err(HttpError::bad_request)?;
-    rendered(req.state().site.site().render_home(&view))
+    let app = req.state();
+    rendered(app.site.site().render_home(&view, app.gallery.as_ref()))
 }
 
 async fn live(req: Request) -> tide::Result {
@@ -76,7 +80,8 @@ async fn live(req: Request) -> tide::Result {
 
 async fn page(req: Request) -> tide::Result {
     let slug = wildcard(&req).unwrap_or_default();
-    match req.state().site.site().render_page(&slug) {
+    let app = req.state();
+    match app.site.site().render_page(&slug, app.gallery.as_ref()) {
         Some(result) => rendered(result),
         None => Err(HttpError::not_found(format!("There is no page `{slug}`.")))?,
     }
@@ -101,6 +106,31 @@ async fn content_file(req: Request) -> tide::Result {
         "no-cache",
     )
     .await?)
+}
+
+/// `/search?q=`: a query longer than the search takes is a 400 that says so.
+async fn search_page(req: Request) -> tide::Result {
+    let q = req
+        .url()
+        .query_pairs()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let query = Query::parse(&q).map_err(HttpError::bad_request)?;
+    let app = req.state().clone();
+    // Every page's text and every photo's name is looked at: keep it off the executor.
+    let found = spawn_blocking(move || {
+        let site = app.site.site();
+        let photos = if query.is_empty() {
+            Vec::new()
+        } else {
+            app.gallery.all()
+        };
+        let data = search::search(&query, &site.pages, photos.iter());
+        site.render_search(data)
+    })
+    .await;
+    rendered(found)
 }
 
 async fn theme_asset(req: Request) -> tide::Result {
