@@ -18,6 +18,7 @@ use crate::gallery::photos::{PhotoStore, SavedPhoto};
 use crate::gallery::Gallery;
 use crate::metrics::Metrics;
 use crate::site::SiteService;
+use crate::timelapse::{Timelapse, TimelapseState};
 use crate::video::capture::{CameraFactory, CaptureOptions, CaptureService, Unavailable};
 use crate::video::control_store::ControlStore;
 use crate::video::controls::ControlService;
@@ -38,6 +39,7 @@ pub struct App {
     pub photos: Arc<PhotoStore>,
     pub site: Arc<SiteService>,
     pub gallery: Arc<Gallery>,
+    pub timelapse: Arc<Timelapse>,
     /// Dropped at shutdown, which stops the watch and its thread.
     watching: Mutex<Option<Watching>>,
     pub metrics: Metrics,
@@ -76,6 +78,7 @@ pub struct ServerState {
     pub frames_dropped: u64,
     pub uptime_secs: f64,
     pub picture: PictureState,
+    pub timelapse: TimelapseState,
 }
 
 /// `/api/state`'s `picture`: how frames are read and turned (`--yuv-range`, `--rotate`, `--flip`).
@@ -144,8 +147,12 @@ impl App {
         }
         .map_err(io::Error::other)?;
         let variants = Variants::new(capture.clone(), config.max_variants);
+        let timelapse = Timelapse::start(&config, capture.clone())?;
+        let mut metrics = Metrics::new(capture.clone(), variants.clone());
+        metrics.register_timelapse(&timelapse);
         Ok(Arc::new(App {
-            metrics: Metrics::new(capture.clone(), variants.clone()),
+            metrics,
+            timelapse,
             variants,
             capture,
             controls,
@@ -216,6 +223,7 @@ impl App {
             frames_dropped: stats.frames_dropped.load(Relaxed),
             uptime_secs: (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
             picture,
+            timelapse: self.timelapse.state(),
         }
     }
 
@@ -223,6 +231,7 @@ impl App {
     /// shutdown).
     pub fn shutdown(&self) {
         self.watching.lock().take();
+        self.timelapse.shutdown();
         self.site.shutdown();
         self.capture.shutdown();
     }

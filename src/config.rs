@@ -247,6 +247,44 @@ pub struct Config {
     /// another 180 degrees).
     #[arg(long, env = "PISTREAM_FLIP", value_enum)]
     pub flip: Option<FlipArg>,
+
+    // --- timelapse (src/timelapse/; README "Timelapse")
+    /// Take a photo this often into <pic>/timelapse/YYYY-MM-DD/ (local date): `2s`, `30s`, `5m`,
+    /// `1h`, `1h 30m`, at least 1s; `off` takes none. The live page can switch it too: that choice is
+    /// saved (pistream-timelapse.json next to the --pic folder) and wins over this flag at the next
+    /// start, until this flag's value changes.
+    #[arg(long, env = "PISTREAM_TIMELAPSE", value_name = "EVERY", default_value = "off", value_parser = crate::timelapse::settings::parse_every)]
+    pub timelapse: crate::timelapse::settings::Every,
+
+    /// Delete timelapse days older than this many days (today counts as one); 0 keeps them all.
+    /// Photos taken by hand are never deleted.
+    #[arg(
+        long,
+        env = "PISTREAM_TIMELAPSE_KEEP",
+        value_name = "DAYS",
+        default_value_t = 0
+    )]
+    pub timelapse_keep: u32,
+
+    /// Free space the timelapse leaves on the photo folder's disk (`500MB`, `2GiB`, `0` for no
+    /// guard): below it the oldest timelapse days are deleted (never today's, never a photo taken by
+    /// hand), and when that is not enough the timelapse pauses and says why on the live page.
+    #[arg(long, env = "PISTREAM_MIN_FREE_SPACE", value_name = "SIZE", default_value = "500MB", value_parser = crate::timelapse::settings::parse_size)]
+    pub min_free_space: u64,
+
+    /// Intervals shorter than this keep the camera open between timelapse photos; longer ones let
+    /// it close when nobody watches. Not a flag: tests shorten it.
+    #[arg(skip = crate::timelapse::CLOSE_BETWEEN_TICKS)]
+    pub timelapse_close_after: Duration,
+
+    /// Makes ffmpeg read the photos at the video's frame rate (`-re`) instead of as fast as it can.
+    /// Not a flag: tests use it for a video job that lasts long enough to be cancelled.
+    #[arg(skip)]
+    pub timelapse_video_realtime: bool,
+
+    /// The ffmpeg program videos are made with. Not a flag: tests name a missing one.
+    #[arg(skip = String::from("ffmpeg"))]
+    pub timelapse_ffmpeg: String,
 }
 
 /// `--yuv-range`.

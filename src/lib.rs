@@ -21,6 +21,7 @@ pub mod supervise;
 // systemd is a Linux service manager, and sd-notify speaks over a Unix socket.
 #[cfg(unix)]
 pub mod systemd;
+pub mod timelapse;
 pub mod urls;
 pub mod video;
 pub mod watcher;

@@ -1,9 +1,8 @@
 //! `/metrics`: pistream's counters in the Prometheus text format (0.0.4), written by
 //! `prometheus-client`. Most values already live in the capture stage's atomics (`/api/state` shows
 //! them too); a [`Collector`] reads them at scrape time instead of copying them on every frame. What
-//! only exists here — photos taken and deleted, requests by route and status — is counted here.
-//!
-//! There is no timelapse yet, so no timelapse metric.
+//! only exists here — photos taken and deleted, requests by route and status — is counted here; the
+//! timelapse's counters live in [`crate::timelapse`] and are registered here.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -71,6 +70,21 @@ impl Metrics {
             photos_deleted,
             requests,
         }
+    }
+
+    /// Registers the timelapse's counters (`pistream_timelapse_photos_total`,
+    /// `pistream_timelapse_days_deleted_total`).
+    pub fn register_timelapse(&mut self, timelapse: &crate::timelapse::Timelapse) {
+        self.registry.register(
+            "timelapse_photos",
+            "Photos the timelapse saved",
+            timelapse.photos.clone(),
+        );
+        self.registry.register(
+            "timelapse_days_deleted",
+            "Timelapse day folders deleted by --timelapse-keep or the --min-free-space guard",
+            timelapse.days_deleted.clone(),
+        );
     }
 
     /// Counts one answered request.

@@ -37,6 +37,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/assets/style.css"),
     ),
     (
+        "assets/timelapse.js",
+        include_bytes!("../../themes/default/assets/timelapse.js"),
+    ),
+    (
         "partials/album_card.hbs",
         include_bytes!("../../themes/default/partials/album_card.hbs"),
     ),
@@ -87,6 +91,14 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     (
         "partials/search_box.hbs",
         include_bytes!("../../themes/default/partials/search_box.hbs"),
+    ),
+    (
+        "partials/timelapse_switch.hbs",
+        include_bytes!("../../themes/default/partials/timelapse_switch.hbs"),
+    ),
+    (
+        "partials/timelapse_video.hbs",
+        include_bytes!("../../themes/default/partials/timelapse_video.hbs"),
     ),
     (
         "partials/toc.hbs",

@@ -102,7 +102,12 @@ impl ControlStore {
             return Ok(());
         }
         let before = values.insert(name.to_string(), value);
-        let result = write_atomically(&self.path, &data);
+        let result = serde_json::to_vec_pretty(&*data)
+            .map_err(io::Error::other)
+            .and_then(|mut bytes| {
+                bytes.push(b'\n');
+                write_atomically(&self.path, &bytes)
+            });
         if result.is_err() {
             // Keep memory and file saying the same thing.
             let values = data.cameras.entry(self.camera.clone()).or_default();
@@ -119,8 +124,9 @@ impl ControlStore {
     }
 }
 
-/// Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`.
-fn write_atomically(path: &Path, data: &FileData) -> io::Result<()> {
+/// Writes `bytes` to a temp file beside `path`, fsyncs it and renames it over `path` (also the
+/// timelapse settings file's writer).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -135,11 +141,9 @@ fn write_atomically(path: &Path, data: &FileData) -> io::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let mut bytes = serde_json::to_vec_pretty(data).map_err(io::Error::other)?;
-    bytes.push(b'\n');
     let written = (|| {
         let mut f = fs::File::create(&temp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&temp, path)
     })();

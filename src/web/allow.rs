@@ -5,10 +5,18 @@
 //! (tests/hostile.rs checks each listed method is routed).
 
 /// Paths taking GET and POST.
-const GET_AND_POST: [&str; 2] = ["/photos", "/api/controls"];
-
-/// POST-only paths (the grid's selection).
-const POST_ONLY: [&str; 2] = ["/selection/delete", "/selection/zip"];
+const GET_AND_POST: [&str; 4] = [
+    "/photos",
+    "/api/controls",
+    "/api/timelapse",
+    "/api/timelapse/video",
+];
+/// POST-only paths (the grid's selection, cancelling a timelapse video).
+const POST_ONLY: [&str; 3] = [
+    "/selection/delete",
+    "/selection/zip",
+    "/api/timelapse/video/cancel",
+];
 
 /// The value of `Allow` for `path`.
 pub fn methods_for(path: &str) -> &'static str {
@@ -44,5 +52,7 @@ mod tests {
         assert_eq!(methods_for("/photos/a.jpg"), "GET, HEAD");
         assert_eq!(methods_for("/photos//delete"), "GET, HEAD");
         assert_eq!(methods_for("/stream"), "GET, HEAD");
+        assert_eq!(methods_for("/api/timelapse"), "GET, HEAD, POST");
+        assert_eq!(methods_for("/api/timelapse/video/cancel"), "POST");
     }
 }

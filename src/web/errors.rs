@@ -16,6 +16,8 @@ use super::{Request, State};
 use crate::app::PhotoError;
 use crate::gallery::GalleryError;
 use crate::site::{SiteError, SiteView};
+use crate::timelapse::video::VideoError;
+use crate::timelapse::SwitchError;
 use crate::video::capture::Unavailable;
 use crate::video::controls::ControlFailure;
 use pistream_camera::ControlError;
@@ -151,6 +153,28 @@ impl From<ControlFailure> for HttpError {
                 log::error!("{e}");
                 StatusCode::InternalServerError
             }
+        };
+        HttpError::new(status, e.to_string())
+    }
+}
+
+impl From<SwitchError> for HttpError {
+    fn from(e: SwitchError) -> HttpError {
+        match e {
+            SwitchError::BadInterval(_) => HttpError::bad_request(e.to_string()),
+            SwitchError::Save(_) => HttpError::internal(&e, &e.to_string()),
+        }
+    }
+}
+
+impl From<VideoError> for HttpError {
+    fn from(e: VideoError) -> HttpError {
+        let status = match &e {
+            VideoError::BadDay(_) => StatusCode::BadRequest,
+            VideoError::NoDay(_) | VideoError::NoPhotos(_) => StatusCode::NotFound,
+            VideoError::Busy(_) | VideoError::NotRunning => StatusCode::Conflict,
+            VideoError::NoFfmpeg(_) => StatusCode::ServiceUnavailable,
+            VideoError::Start(_) => return HttpError::internal(&e, "ffmpeg could not be started."),
         };
         HttpError::new(status, e.to_string())
     }

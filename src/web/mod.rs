@@ -25,6 +25,7 @@ mod ops_routes;
 mod origin;
 pub mod shutdown;
 mod site_routes;
+mod timelapse_routes;
 
 /// What every handler receives: the whole application core.
 pub type State = Arc<App>;
@@ -66,5 +67,6 @@ pub fn routes(app: State, viewers: Arc<limits::ViewerSlots>) -> Server {
     control_routes::register(&mut server);
     site_routes::register(&mut server);
     gallery_routes::register(&mut server);
+    timelapse_routes::register(&mut server);
     server
 }

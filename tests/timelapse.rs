@@ -1,0 +1,531 @@
+//! Timelapse through real HTTP: photos into dated folders on a schedule, switching from the page
+//! (login and the cross-site check as for photos), the page's choice across restarts, retention and
+//! the disk guard (never a photo taken by hand), the camera closing between long intervals, and a
+//! day made into an MP4 by the real ffmpeg (progress over SSE, ffprobe, one job at a time, cancel).
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{have_tool, request, start, TestServer};
+use pistream::timelapse::settings::parse_every;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Polls `cond` until it holds or `WAIT` passes (files appear, folders go: no event to wait on).
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn jpgs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+fn metric(server: &TestServer, name: &str) -> f64 {
+    let r = request(server.addr, "GET", "/metrics", &[], b"");
+    let text = String::from_utf8(r.body).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn timelapse(server: &TestServer) -> Value {
+    server.state()["timelapse"].clone()
+}
+
+fn json(r: &common::Reply) -> Value {
+    serde_json::from_slice(&r.body)
+        .unwrap_or_else(|_| panic!("{}: {}", r.status_line, String::from_utf8_lossy(&r.body)))
+}
+
+fn every(s: &str) -> pistream::timelapse::settings::Every {
+    parse_every(s).unwrap()
+}
+
+/// Today's folder (the one the newest photo went to: the date may turn while a test runs).
+fn day_folder(server: &TestServer) -> PathBuf {
+    let last = timelapse(server)["last_photo"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let day = Path::new(&last).parent().unwrap().to_path_buf();
+    server.pic.join(day)
+}
+
+#[test]
+fn every_second_a_photo_lands_in_todays_folder_and_the_gallery_is_unharmed() {
+    let server = start(|c| {
+        fs::create_dir_all(&c.pic).unwrap();
+        fs::write(c.pic.join("by-hand.jpg"), common_jpeg()).unwrap();
+        c.timelapse = every("1s");
+    });
+    wait_for("3 timelapse photos", || {
+        timelapse(&server)["photos_taken"].as_u64() >= Some(3)
+    });
+    let dir = day_folder(&server);
+    let day = dir.file_name().unwrap().to_str().unwrap().to_string();
+    assert_eq!(dir.parent().unwrap(), server.pic.join("timelapse"));
+    let photos = jpgs(&dir);
+    assert!(photos.len() >= 3, "{photos:?}");
+    for p in &photos {
+        // Named by the writer from the photo's local time, on the folder's date.
+        let name = p.file_name().unwrap().to_str().unwrap();
+        assert_eq!(&name[..8], day.replace('-', ""), "{name} in {day}");
+        assert_eq!(common::decode(&fs::read(p).unwrap()), (320, 240));
+    }
+    assert!(
+        names(&dir).iter().all(|n| !n.starts_with('.')),
+        "no temp files"
+    );
+    let state = timelapse(&server);
+    assert_eq!(state["enabled"], true);
+    assert_eq!(state["every"], "1s");
+    assert_eq!(state["holding_camera"], true, "1 s keeps the camera open");
+    assert!(metric(&server, "pistream_timelapse_photos_total") >= 3.0);
+    // The camera stayed open between ticks.
+    assert_eq!(metric(&server, "pistream_camera_opens_total"), 1.0);
+    // The gallery still lists the hand photo, and no folder.
+    let r = request(server.addr, "GET", "/photos", &[], b"");
+    assert_eq!(r.status, 200);
+    let page = String::from_utf8_lossy(&r.body);
+    assert!(page.contains("by-hand.jpg"));
+    assert!(!page.contains(">timelapse<") && !page.contains("/pic/timelapse"));
+    // The API lists the day with its photos.
+    let r = request(server.addr, "GET", "/api/timelapse", &[], b"");
+    let body = json(&r);
+    assert_eq!(body["days"][0]["day"], day.as_str());
+    assert!(body["days"][0]["photos"].as_u64() >= Some(3));
+}
+
+fn common_jpeg() -> Vec<u8> {
+    fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frames/frame000.jpg"))
+        .unwrap()
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}")
+}
+
+#[test]
+fn switching_needs_the_login_and_a_same_site_page() {
+    let server = start(|c| c.auth = Some("ann:s3cret".into()));
+    let auth = basic("ann", "s3cret");
+    let own = format!("http://{}", server.addr);
+    let body = br#"{"every": "1h"}"#;
+    let ct = ("Content-Type", "application/json");
+    let r = request(server.addr, "POST", "/api/timelapse", &[ct], body);
+    assert_eq!(r.status, 401);
+    let evil = [
+        ("Authorization", auth.as_str()),
+        ct,
+        ("Origin", "http://evil.example"),
+    ];
+    let r = request(server.addr, "POST", "/api/timelapse", &evil, body);
+    assert_eq!(r.status, 403);
+    let look = [("Authorization", auth.as_str())];
+    let r = request(server.addr, "GET", "/api/timelapse", &look, b"");
+    assert_eq!(
+        json(&r)["enabled"],
+        false,
+        "refused requests switched nothing"
+    );
+    assert!(!server
+        .pic
+        .parent()
+        .unwrap()
+        .join("pistream-timelapse.json")
+        .exists());
+
+    let ok = [
+        ("Authorization", auth.as_str()),
+        ct,
+        ("Origin", own.as_str()),
+    ];
+    let r = request(server.addr, "POST", "/api/timelapse", &ok, body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(json(&r)["every"], "1h");
+    assert!(server
+        .pic
+        .parent()
+        .unwrap()
+        .join("pistream-timelapse.json")
+        .exists());
+    // The live page's plain form (no JavaScript) goes back to the live page.
+    let form = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let r = request(server.addr, "POST", "/api/timelapse", &form, b"every=off");
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/live");
+    let r = request(server.addr, "GET", "/api/timelapse", &look, b"");
+    assert_eq!(json(&r)["enabled"], false);
+    // Bad intervals are refused in words.
+    for bad in [
+        &br#"{"every": "500ms"}"#[..],
+        br#"{"every": "soon"}"#,
+        b"{}",
+    ] {
+        let r = request(server.addr, "POST", "/api/timelapse", &ok, bad);
+        assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(bad));
+        assert!(String::from_utf8_lossy(&r.body).contains("every") || r.body.len() > 10);
+    }
+}
+
+#[test]
+fn the_page_choice_survives_a_restart_until_the_flag_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pic = dir.path().join("pic");
+    let serve = |flag: &str| {
+        let (pic, flag) = (pic.clone(), every(flag));
+        start(move |c| {
+            c.pic = pic;
+            c.timelapse = flag;
+        })
+    };
+    let mut server = serve("off");
+    let ct = [("Content-Type", "application/json")];
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/timelapse",
+        &ct,
+        br#"{"every":"1h"}"#,
+    );
+    assert_eq!(r.status, 200);
+    assert!(server.stop());
+    let mut server = serve("off");
+    assert_eq!(timelapse(&server)["every"], "1h", "the page's choice wins");
+    assert!(server.stop());
+    let server = serve("5m");
+    assert_eq!(timelapse(&server)["every"], "5m", "a changed flag wins");
+    drop(server);
+    let server = serve("off");
+    assert_eq!(
+        timelapse(&server)["every"],
+        "off",
+        "and the old choice is gone"
+    );
+}
+
+/// Day folders in the past, each with a photo, and a photo taken by hand.
+fn lay_out_days(pic: &Path, days: &[&str]) {
+    for day in days {
+        let dir = pic.join("timelapse").join(day);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("20200101-000000-000.jpg"), common_jpeg()).unwrap();
+    }
+    fs::write(pic.join("by-hand.jpg"), common_jpeg()).unwrap();
+    fs::create_dir_all(pic.join("timelapse/not-a-day")).unwrap();
+}
+
+#[test]
+fn keep_deletes_old_days_and_never_a_hand_photo() {
+    let server = start(|c| {
+        lay_out_days(&c.pic, &["2020-01-01", "2020-01-02"]);
+        c.timelapse = every("1s");
+        c.timelapse_keep = 2;
+    });
+    let root = server.pic.join("timelapse");
+    wait_for("the old days to go", || {
+        !root.join("2020-01-01").exists() && !root.join("2020-01-02").exists()
+    });
+    wait_for("a photo today", || {
+        timelapse(&server)["photos_taken"].as_u64() >= Some(1)
+    });
+    assert!(server.pic.join("by-hand.jpg").exists());
+    assert!(
+        root.join("not-a-day").exists(),
+        "other folders are left alone"
+    );
+    assert_eq!(
+        metric(&server, "pistream_timelapse_days_deleted_total"),
+        2.0
+    );
+}
+
+#[test]
+fn the_disk_guard_deletes_oldest_days_then_pauses() {
+    let server = start(|c| {
+        lay_out_days(&c.pic, &["2020-01-01", "2020-01-02"]);
+        c.timelapse = every("1s");
+        // More than any disk here has free: the guard must act, and cannot win.
+        c.min_free_space = u64::MAX / 2;
+    });
+    let s = server.wait_state(WAIT, |s| s["timelapse"]["paused"].is_string());
+    let why = s["timelapse"]["paused"]
+        .as_str()
+        .expect("paused, with a reason");
+    assert!(why.contains("--min-free-space"), "{why}");
+    let root = server.pic.join("timelapse");
+    assert!(!root.join("2020-01-01").exists() && !root.join("2020-01-02").exists());
+    assert_eq!(
+        names(&root),
+        ["not-a-day"],
+        "no photo was taken while short"
+    );
+    assert!(
+        server.pic.join("by-hand.jpg").exists(),
+        "never a hand photo"
+    );
+    assert_eq!(s["timelapse"]["photos_taken"], 0);
+    assert_eq!(
+        metric(&server, "pistream_timelapse_days_deleted_total"),
+        2.0
+    );
+}
+
+#[test]
+fn the_camera_closes_between_photos_of_long_intervals() {
+    let server = start(|c| {
+        c.timelapse = every("2s");
+        // Test-only: "long" from 1 s (the default is 30 s), and close as soon as unwanted.
+        c.timelapse_close_after = Duration::from_secs(1);
+        c.idle_timeout = 0.0;
+    });
+    wait_for("3 photos", || {
+        timelapse(&server)["photos_taken"].as_u64() >= Some(3)
+    });
+    // Each photo opened the camera anew: it was closed in between.
+    assert!(metric(&server, "pistream_camera_opens_total") >= 3.0);
+    server.wait_state(WAIT, |s| {
+        s["timelapse"]["holding_camera"] == false && s["status"].as_str().unwrap().contains("idle")
+    });
+}
+
+/// A day folder of `n` distinct 320x240 JPEGs.
+fn make_day(pic: &Path, day: &str, n: usize) -> PathBuf {
+    let dir = pic.join("timelapse").join(day);
+    fs::create_dir_all(&dir).unwrap();
+    for i in 0..n {
+        let img = image::RgbImage::from_fn(320, 240, |x, y| {
+            image::Rgb([(x + i as u32 * 8) as u8, y as u8, (i * 5) as u8])
+        });
+        img.save(dir.join(format!("20260105-12{:02}{:02}-000.jpg", i / 60, i % 60)))
+            .unwrap();
+    }
+    dir
+}
+
+/// Reads SSE `data:` lines as JSON until a job ends.
+fn job_events(addr: std::net::SocketAddr) -> impl FnOnce() -> Vec<Value> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        s,
+        "GET /api/timelapse/video/events HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut r = BufReader::new(s);
+    let (_, status, headers) = common::read_head(&mut r).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/event-stream");
+    // The stream is open once its greeting arrived: events published from now on are seen.
+    let mut line = String::new();
+    while !line.starts_with(": connected") {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+    }
+    move || {
+        let mut events = Vec::new();
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap() == 0 {
+                panic!("the event stream ended: {events:?}");
+            }
+            if let Some(data) = line.strip_prefix("data: ") {
+                let v: Value = serde_json::from_str(data.trim()).unwrap();
+                let end = v["state"] != "running";
+                events.push(v);
+                if end {
+                    return events;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_day_becomes_an_mp4_with_progress_over_sse() {
+    if !have_tool("ffmpeg", "making a timelapse day into a video")
+        || !have_tool("ffprobe", "checking the timelapse video")
+    {
+        return;
+    }
+    let server = start(|_| {});
+    let dir = make_day(&server.pic, "2026-01-05", 40);
+    let events = job_events(server.addr);
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/timelapse/video?day=2026-01-05",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(json(&r)["total"], 40);
+    let events = events();
+    let last = events.last().unwrap();
+    assert_eq!(last["state"], "done", "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["state"] == "running" && e["frame"].as_u64() > Some(0)),
+        "progress from ffmpeg: {events:?}"
+    );
+    let file = server.pic.join(last["file"].as_str().unwrap());
+    assert_eq!(file, dir.join("timelapse-2026-01-05.mp4"));
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,width,height,nb_read_frames",
+        ])
+        .args(["-of", "default=noprint_wrappers=1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    for want in [
+        "codec_name=h264",
+        "width=320",
+        "height=240",
+        "nb_read_frames=40",
+    ] {
+        assert!(out.contains(want), "{want} in {out}");
+    }
+    assert!(
+        names(&dir).iter().all(|n| !n.starts_with('.')),
+        "no temp file"
+    );
+    // The page lists it and serves it.
+    let r = request(server.addr, "GET", "/api/timelapse", &[], b"");
+    assert_eq!(
+        json(&r)["days"][0]["video"],
+        "timelapse/2026-01-05/timelapse-2026-01-05.mp4"
+    );
+    let r = request(
+        server.addr,
+        "GET",
+        "/api/timelapse/video?day=2026-01-05",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "video/mp4");
+    assert_eq!(r.body, fs::read(&file).unwrap());
+}
+
+#[test]
+fn one_job_at_a_time_and_cancel_leaves_no_temp_file() {
+    if !have_tool("ffmpeg", "cancelling a timelapse video") {
+        return;
+    }
+    // Test-only: ffmpeg reads at the frame rate, so 100 photos at 5 fps take 20 s.
+    let server = start(|c| c.timelapse_video_realtime = true);
+    let dir = make_day(&server.pic, "2026-01-05", 100);
+    make_day(&server.pic, "2026-01-06", 2);
+    let events = job_events(server.addr);
+    let path = "/api/timelapse/video?day=2026-01-05&fps=5";
+    assert_eq!(request(server.addr, "POST", path, &[], b"").status, 202);
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/timelapse/video?day=2026-01-06",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 409);
+    let msg = String::from_utf8_lossy(&r.body);
+    assert!(
+        msg.contains("2026-01-05") && msg.contains("cancel"),
+        "{msg}"
+    );
+    let r = request(server.addr, "POST", "/api/timelapse/video/cancel", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(json(&r)["state"], "cancelled");
+    assert_eq!(events().last().unwrap()["state"], "cancelled");
+    let left = names(&dir);
+    assert!(
+        left.iter()
+            .all(|n| n.ends_with(".jpg") && !n.starts_with('.')),
+        "no temp file, no video: {left:?}"
+    );
+    let r = request(server.addr, "POST", "/api/timelapse/video/cancel", &[], b"");
+    assert_eq!(r.status, 409, "nothing left to cancel");
+}
+
+#[test]
+fn bad_video_requests_get_clear_answers() {
+    let server = start(|c| c.timelapse_ffmpeg = "pistream-no-such-ffmpeg".into());
+    make_day(&server.pic, "2026-01-05", 1);
+    for (path, status) in [
+        ("/api/timelapse/video", 400),
+        ("/api/timelapse/video?day=../../etc", 400),
+        ("/api/timelapse/video?day=2026-01-05&fps=0", 400),
+        ("/api/timelapse/video?day=2020-01-01", 404),
+    ] {
+        let r = request(server.addr, "POST", path, &[], b"");
+        assert_eq!(
+            r.status,
+            status,
+            "{path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/timelapse/video?day=2026-01-05",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 503);
+    assert!(String::from_utf8_lossy(&r.body).contains("apt install ffmpeg"));
+    let r = request(
+        server.addr,
+        "GET",
+        "/api/timelapse/video?day=2026-01-05",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 404, "no video made yet");
+}
