@@ -249,7 +249,7 @@ pub struct Config {
     pub flip: Option<FlipArg>,
 
     // --- timelapse (src/timelapse/; README "Timelapse")
-    /// Take a photo this often into <pic>/timelapse/YYYY-MM-DD/ (local date): `2s`, `30s`, `5m`,
+    /// Take a photo this often into timelapse/YYYY-MM-DD/ in --pic (local date): `2s`, `30s`, `5m`,
     /// `1h`, `1h 30m`, at least 1s; `off` takes none. The live page can switch it too: that choice is
     /// saved (pistream-timelapse.json next to the --pic folder) and wins over this flag at the next
     /// start, until this flag's value changes.

@@ -1,9 +1,9 @@
 //! Timelapse: a photo every `--timelapse` interval (or as switched on the live page), saved with the
-//! photo writer's atomic, never-overwriting save into `<pic>/timelapse/YYYY-MM-DD/` (local date), so
+//! photo writer's atomic, never-overwriting save into `timelapse/YYYY-MM-DD/` in the photo folder (local date), so
 //! each day is one album. Photos taken by hand stay at the top of the photo folder, untouched.
 //!
 //! Here: the service, its state as `/api/state` shows it, and switching. Beside it:
-//! [`settings`] (the interval's words and the saved page choice), [`schedule`] (the thread that
+//! [`settings`] (the interval's words and the saved page choice), `schedule` (the thread that
 //! ticks and keeps the camera open or lets it close), [`retention`] (what may be deleted, and the
 //! disk guard), [`video`] (a day made into an MP4 by ffmpeg, one job at a time).
 

@@ -1,4 +1,4 @@
-//! What the timelapse deletes, and never more: whole *day folders* under `<pic>/timelapse/` whose
+//! What the timelapse deletes, and never more: whole *day folders* under `timelapse/` in the photo folder whose
 //! names are dates (`YYYY-MM-DD`), oldest first. Photos taken by hand live at the top of the photo
 //! folder and are never looked at here; a symlink or a folder with another name under `timelapse/`
 //! is left alone too; the day being recorded (today) is never deleted.

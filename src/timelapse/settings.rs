@@ -83,12 +83,9 @@ pub struct SettingsFile {
 impl SettingsFile {
     /// The file for photos in `pic`: in the folder that holds it.
     pub fn beside(pic: &Path) -> SettingsFile {
-        let parent = pic
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let controls = crate::video::control_store::ControlStore::default_path(pic);
         SettingsFile {
-            path: parent.join(FILE_NAME),
+            path: controls.with_file_name(FILE_NAME),
         }
     }
 

@@ -122,7 +122,8 @@ fn no_controls_note(backend: &str) -> String {
     }
 }
 
-fn reply(status: StatusCode, body: Value) -> Response {
+/// A JSON answer that is never cached (also the timelapse routes').
+pub(super) fn reply(status: StatusCode, body: Value) -> Response {
     let mut res = Response::new(status);
     res.set_body(Body::from_string(body.to_string()));
     res.set_content_type(http_types::mime::JSON);

@@ -12,7 +12,9 @@ use tide::{Body, Response, StatusCode};
 use super::conditional::{bytes_response, file_response, Preconditions, Validators};
 use super::errors::HttpError;
 use super::{Request, Server};
+use crate::site::events::EventBus;
 use crate::site::{search, LiveView, PhotoSource, Query, SiteError};
+use std::sync::Arc;
 
 pub fn register(server: &mut Server) {
     server.at("/").get(home);
@@ -170,6 +172,11 @@ async fn theme_asset(req: Request) -> tide::Result {
 
 /// Server-Sent Events: a body that yields each site event as it happens, and keep-alives.
 async fn events(req: Request) -> tide::Result {
+    Ok(sse(&req, req.state().site.events()))
+}
+
+/// An SSE response with `bus`'s events (also the timelapse video job's).
+pub(super) fn sse(req: &Request, bus: &Arc<EventBus>) -> Response {
     let mut res = Response::new(StatusCode::Ok);
     res.insert_header("Content-Type", "text/event-stream");
     res.insert_header("Cache-Control", "no-store");
@@ -185,9 +192,6 @@ async fn events(req: Request) -> tide::Result {
                 .find(|(k, _)| k == "since")
                 .and_then(|(_, v)| v.parse().ok())
         });
-    res.set_body(Body::from_reader(
-        req.state().site.events().sse(since),
-        None,
-    ));
-    Ok(res)
+    res.set_body(Body::from_reader(bus.sse(since), None));
+    res
 }

@@ -14,10 +14,12 @@
 
 use async_std::task::spawn_blocking;
 use serde_json::{json, Value};
-use tide::{Body, Response, StatusCode};
+use tide::{Response, StatusCode};
 
 use super::conditional::{file_response, Preconditions, Validators};
+use super::control_routes::reply;
 use super::errors::HttpError;
+use super::site_routes::sse;
 use super::{Request, Server};
 use crate::timelapse::{retention, video};
 use crate::urls;
@@ -45,7 +47,7 @@ async fn show(req: Request) -> tide::Result {
     body["days"] = serde_json::to_value(days)?;
     body["video"] = serde_json::to_value(tl.video.status())?;
     body["video_events"] = json!(tl.video.events.last());
-    Ok(reply(StatusCode::Ok, &body))
+    Ok(reply(StatusCode::Ok, body))
 }
 
 async fn switch(mut req: Request) -> tide::Result {
@@ -58,7 +60,7 @@ async fn switch(mut req: Request) -> tide::Result {
         .await
         .map_err(HttpError::from)?;
     if wants_json {
-        return Ok(reply(StatusCode::Ok, &serde_json::to_value(state)?));
+        return Ok(reply(StatusCode::Ok, serde_json::to_value(state)?));
     }
     let mut res = Response::new(StatusCode::SeeOther);
     res.insert_header("Location", urls::live("").as_str());
@@ -115,7 +117,7 @@ async fn make_video(req: Request) -> tide::Result {
         .map_err(HttpError::from)?;
     let mut body = serde_json::to_value(status)?;
     body["events"] = json!(urls::at("/api/timelapse/video/events"));
-    Ok(reply(StatusCode::Accepted, &body))
+    Ok(reply(StatusCode::Accepted, body))
 }
 
 async fn cancel_video(req: Request) -> tide::Result {
@@ -123,26 +125,11 @@ async fn cancel_video(req: Request) -> tide::Result {
     let status = spawn_blocking(move || jobs.cancel())
         .await
         .map_err(HttpError::from)?;
-    Ok(reply(StatusCode::Ok, &serde_json::to_value(status)?))
+    Ok(reply(StatusCode::Ok, serde_json::to_value(status)?))
 }
 
 async fn video_events(req: Request) -> tide::Result {
-    let mut res = Response::new(StatusCode::Ok);
-    res.insert_header("Content-Type", "text/event-stream");
-    res.insert_header("Cache-Control", "no-store");
-    res.insert_header("X-Accel-Buffering", "no");
-    let since = req
-        .header("Last-Event-ID")
-        .and_then(|v| v.as_str().trim().parse().ok())
-        .or_else(|| {
-            req.url()
-                .query_pairs()
-                .find(|(k, _)| k == "since")
-                .and_then(|(_, v)| v.parse().ok())
-        });
-    let body = req.state().timelapse.video.events.sse(since);
-    res.set_body(Body::from_reader(body, None));
-    Ok(res)
+    Ok(sse(&req, &req.state().timelapse.video.events))
 }
 
 async fn video_file(req: Request) -> tide::Result {
@@ -178,14 +165,6 @@ fn header(req: &Request, name: &str) -> String {
     req.header(name)
         .map(|v| v.as_str().to_ascii_lowercase())
         .unwrap_or_default()
-}
-
-fn reply(status: StatusCode, body: &Value) -> Response {
-    let mut res = Response::new(status);
-    res.set_body(Body::from_string(body.to_string()));
-    res.set_content_type(http_types::mime::JSON);
-    res.insert_header("Cache-Control", "no-store");
-    res
 }
 
 #[cfg(test)]
