@@ -1,5 +1,6 @@
-//! Photo names from URLs: decoded once and validated. Whatever is accepted is a plain file name,
-//! and encoding it for a link and decoding that gives the same name back.
+//! Photo names and album paths from URLs: decoded once and validated. Whatever is accepted as a
+//! name is a plain file name, an accepted path is plain names joined by `/`, and encoding either
+//! for a link and decoding that gives the same name or path back.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,5 +19,14 @@ fuzz_target!(|data: &[u8]| {
         );
         let link = names::encode(&name);
         assert_eq!(names::from_url(&link).ok().as_deref(), Some(name.as_str()));
+    }
+    if let Ok(path) = names::path_from_url(raw) {
+        assert!(names::validate_path(&path).is_ok());
+        assert!(
+            path.split('/').all(|segment| names::validate(segment).is_ok()),
+            "{path:?}"
+        );
+        let link = names::encode_path(&path);
+        assert_eq!(names::path_from_url(&link).ok().as_deref(), Some(path.as_str()));
     }
 });
