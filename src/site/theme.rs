@@ -209,8 +209,12 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// A helper that writes `f` of its first argument (a string; empty when there is none).
-fn string_helper(f: fn(&str) -> String) -> Box<dyn HelperDef + Send + Sync> {
+/// A helper that writes `f` of its first argument (a string; empty when there is none), or fails
+/// the render with `f`'s error.
+fn string_helper<F>(f: F) -> Box<dyn HelperDef + Send + Sync>
+where
+    F: Fn(&str) -> Result<String, RenderErrorReason> + Send + Sync + 'static,
+{
     Box::new(
         move |h: &Helper,
               _: &Handlebars,
@@ -222,7 +226,7 @@ fn string_helper(f: fn(&str) -> String) -> Box<dyn HelperDef + Send + Sync> {
                 .param(0)
                 .and_then(|p| p.value().as_str())
                 .unwrap_or_default();
-            out.write(&f(arg))?;
+            out.write(&f(arg)?)?;
             Ok(())
         },
     )
@@ -239,27 +243,15 @@ fn register_helpers(reg: &mut Handlebars<'static>, assets: &HashMap<String, Arc<
         .collect();
     reg.register_helper(
         "asset",
-        Box::new(
-            move |h: &Helper,
-                  _: &Handlebars,
-                  _: &Context,
-                  _: &mut RenderContext,
-                  out: &mut dyn Output|
-                  -> HelperResult {
-                let path = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .unwrap_or_default();
-                let v = versions.get(path).ok_or_else(|| {
-                    RenderErrorReason::Other(format!("no asset `{path}` in the theme's assets/"))
-                })?;
-                out.write(&urls::asset(path, v))?;
-                Ok(())
-            },
-        ),
+        string_helper(move |path| {
+            let v = versions.get(path).ok_or_else(|| {
+                RenderErrorReason::Other(format!("no asset `{path}` in the theme's assets/"))
+            })?;
+            Ok(urls::asset(path, v))
+        }),
     );
-    reg.register_helper("url_for", string_helper(urls::at));
-    reg.register_helper("enc", string_helper(urls::encode_segment));
+    reg.register_helper("url_for", string_helper(|s| Ok(urls::at(s))));
+    reg.register_helper("enc", string_helper(|s| Ok(urls::encode_segment(s))));
     reg.register_helper(
         "bytes",
         Box::new(
