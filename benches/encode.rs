@@ -7,24 +7,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pistream::video::encode::{variant, Conversion, Encoder, FastEncoder, ImageEncoder};
-use pistream_camera::{Camera, CameraConfig, Frame};
+
+#[path = "common/mock.rs"]
+mod mock;
+use mock::mock_frame;
 
 const QUALITY: u8 = 80;
-
-/// A frame from the real mock camera (the bench measures the scene a user sees by default).
-fn mock_frame(width: u32, height: u32) -> Frame {
-    let mut cam = pistream_mock::MockCamera::new();
-    let config = CameraConfig {
-        width,
-        height,
-        fps: 1000.0,
-        device: None,
-    };
-    async_std::task::block_on(async {
-        cam.open(&config).await.expect("mock opens");
-        cam.next_frame().await.expect("mock delivers")
-    })
-}
 
 fn encoders(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode_q80");

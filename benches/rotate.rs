@@ -13,7 +13,11 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pistream::video::encode::rotate::rotate_jpeg;
 use pistream::video::encode::{to_jpeg, Conversion, Orientation, Rotation};
-use pistream_camera::{Camera, CameraConfig, Frame, PixelFormat, YuvRange};
+use pistream_camera::{Frame, PixelFormat, YuvRange};
+
+#[path = "common/mock.rs"]
+mod mock;
+use mock::mock_frame;
 
 const QUALITY: u8 = 80;
 
@@ -38,20 +42,6 @@ fn photos() -> Vec<(String, Vec<u8>)> {
     let frame = Frame::new(PixelFormat::Rgb24, 1280, 720, rgb.into_raw());
     let big = to_jpeg(&frame, &Conversion::NONE, 90).expect("encodes");
     vec![("640x480".into(), small), ("1280x720".into(), big.to_vec())]
-}
-
-fn mock_frame(width: u32, height: u32) -> Frame {
-    let mut cam = pistream_mock::MockCamera::new();
-    let config = CameraConfig {
-        width,
-        height,
-        fps: 1000.0,
-        device: None,
-    };
-    async_std::task::block_on(async {
-        cam.open(&config).await.expect("mock opens");
-        cam.next_frame().await.expect("mock delivers")
-    })
 }
 
 fn mjpeg(c: &mut Criterion) {
