@@ -1,59 +1,24 @@
 //! The command line (clap): every flag also reads an environment variable `PISTREAM_*`. A bad value
 //! gets clap's one-line message naming the flag and exit status 2. Tests and benchmarks rely on these
 //! names: keep them.
+//!
+//! This module is the list of serving flags ([`Config`]) and what they mean together; beside it:
+//! `commands.rs` (the subcommands), `picture.rs` (the picture flags' values) and `values.rs` (the
+//! checks a flag's text passes).
+
+mod commands;
+mod picture;
+mod values;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 
-/// pistream: a camera web server — live MJPEG video, photos, a gallery and markdown pages.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "pistream", version, about)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub serve: Config,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum Command {
-    /// List the compiled-in camera backends and the devices each can open.
-    Cameras,
-    /// Hash a password for --auth-file: reads it from the terminal (asked twice, not echoed) or
-    /// from one line of standard input, and prints `USER:HASH` (argon2id) to append to the file.
-    Passwd {
-        /// The user name the line is for.
-        user: String,
-    },
-    /// Theme tools.
-    Theme {
-        #[command(subcommand)]
-        command: ThemeCommand,
-    },
-    // --- service: what the package ships, generated from these definitions (src/cli_docs.rs)
-    /// Print the completion script for SHELL, e.g. `pistream completions bash > /etc/bash_completion.d/pistream`.
-    Completions {
-        /// The shell to complete in.
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff): `pistream man | man -l -`.
-    Man,
-    /// Print a settings file for /etc/default/pistream: every flag as its PISTREAM_* variable, with
-    /// its help, commented out at its default (the package's own settings set).
-    EnvFile,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum ThemeCommand {
-    /// Write the built-in default theme to DIR as a starting point for your own.
-    Init {
-        /// Where to write the theme (must not exist or be empty).
-        dir: PathBuf,
-    },
-}
+pub use commands::{Cli, Command, ThemeCommand};
+pub use picture::{FlipArg, RotateArg, YuvRangeArg};
+use values::{parse_fps, parse_origin, parse_positive_seconds, parse_seconds};
 
 /// How the watcher learns of file changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -287,41 +252,6 @@ pub struct Config {
     pub timelapse_ffmpeg: String,
 }
 
-/// `--yuv-range`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum YuvRangeArg {
-    /// What the camera reports, else limited.
-    Auto,
-    /// Luma 16-235, chroma 16-240 (BT.601 "studio swing").
-    Limited,
-    /// Every sample 0-255 (as JPEG stores it).
-    Full,
-}
-
-/// `--rotate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RotateArg {
-    #[value(name = "0")]
-    R0,
-    #[value(name = "90")]
-    R90,
-    #[value(name = "180")]
-    R180,
-    #[value(name = "270")]
-    R270,
-}
-
-/// `--flip`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FlipArg {
-    /// Left-right.
-    H,
-    /// Top-bottom.
-    V,
-    /// Both.
-    Hv,
-}
-
 impl Config {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.idle_timeout)
@@ -334,38 +264,6 @@ impl Config {
     pub fn hang_timeout(&self) -> Duration {
         // Zero would call every camera call a hang.
         Duration::from_secs_f64(self.hang_timeout.max(0.5))
-    }
-
-    /// `--yuv-range` as the capture stage takes it (`None`: auto).
-    pub fn yuv_range(&self) -> Option<pistream_camera::YuvRange> {
-        use pistream_camera::YuvRange;
-        match self.yuv_range {
-            YuvRangeArg::Auto => None,
-            YuvRangeArg::Limited => Some(YuvRange::Limited),
-            YuvRangeArg::Full => Some(YuvRange::Full),
-        }
-    }
-
-    /// `--rotate` and `--flip` as one orientation.
-    pub fn orientation(&self) -> crate::video::encode::Orientation {
-        use crate::video::encode::Rotation;
-        let rotate = match self.rotate {
-            RotateArg::R0 => Rotation::R0,
-            RotateArg::R90 => Rotation::R90,
-            RotateArg::R180 => Rotation::R180,
-            RotateArg::R270 => Rotation::R270,
-        };
-        let (flip_h, flip_v) = match self.flip {
-            None => (false, false),
-            Some(FlipArg::H) => (true, false),
-            Some(FlipArg::V) => (false, true),
-            Some(FlipArg::Hv) => (true, true),
-        };
-        crate::video::encode::Orientation {
-            rotate,
-            flip_h,
-            flip_v,
-        }
     }
 
     /// How many encoder threads may run: `--encode-workers`, else one per core up to 8 (beyond
@@ -401,46 +299,6 @@ impl Config {
         let cli =
             Cli::try_parse_from(["pistream", "--bind", "127.0.0.1:0"]).expect("defaults parse");
         cli.serve
-    }
-}
-
-fn parse_fps(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() && (0.1..=240.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is outside 0.1..=240"))
-    }
-}
-
-fn parse_positive_seconds(s: &str) -> Result<f64, String> {
-    match parse_seconds(s)? {
-        v if v > 0.0 => Ok(v),
-        v => Err(format!("{v} is not a positive number of seconds")),
-    }
-}
-
-/// `scheme://host[:port]`, lower-cased, as browsers send it in `Origin`.
-fn parse_origin(s: &str) -> Result<String, String> {
-    let lower = s.trim().trim_end_matches('/').to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| format!("`{s}` is not an origin like https://host[:port]"))?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
-        return Err(format!("`{s}` is not an origin like https://host[:port]"));
-    }
-    Ok(lower)
-}
-
-fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if v.is_finite() && (0.0..=86_400.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is outside 0..=86400 seconds"))
     }
 }
 
