@@ -11,84 +11,20 @@
 //! Every function writes into slices the caller provides and converts as many pixels as all of them
 //! hold, so nothing is allocated per pixel and a short slice truncates instead of panicking.
 //! [`RawPixels`] reads a whole raw frame this way for [`super::orient::Oriented`].
+//!
+//! This module holds the row conversions; beside it: `colour.rs` (the per-pixel BT.601 maths),
+//! `range.rs` (limited-range expansion) and `raw.rs` ([`RawPixels`]).
+
+mod colour;
+mod range;
+mod raw;
 
 use pistream_camera::{PixelFormat, YuvRange};
 
-use super::orient::YcbcrSource;
-
-/// Limited-range luma (16 = black, 235 = white) to full range, rounded and clamped.
-pub static LIMITED_LUMA: [u8; 256] = expand_table(16, 0, 219);
-/// Limited-range chroma (16..=240 around 128) to full range, rounded and clamped.
-pub static LIMITED_CHROMA: [u8; 256] = expand_table(128, 128, 224);
-
-/// `v` maps to `to + (v - from) * 255 / span`, rounded half away from zero, clamped to 0..=255.
-const fn expand_table(from: i32, to: i32, span: i32) -> [u8; 256] {
-    let mut t = [0u8; 256];
-    let mut v = 0;
-    while v < 256 {
-        let n = (v as i32 - from) * 255;
-        let q = if n >= 0 {
-            (n + span / 2) / span
-        } else {
-            -((-n + span / 2) / span)
-        };
-        let out = to + q;
-        t[v] = if out < 0 {
-            0
-        } else if out > 255 {
-            255
-        } else {
-            out as u8
-        };
-        v += 1;
-    }
-    t
-}
-
-/// One YUYV sample pair's `(y0, y1, cb, cr)` in full range.
-#[inline]
-fn yuyv_samples(range: YuvRange, s: &[u8]) -> (u8, u8, u8, u8) {
-    match range {
-        YuvRange::Full => (s[0], s[2], s[1], s[3]),
-        YuvRange::Limited => {
-            let (l, c) = (&LIMITED_LUMA, &LIMITED_CHROMA);
-            (
-                l[s[0] as usize],
-                l[s[2] as usize],
-                c[s[1] as usize],
-                c[s[3] as usize],
-            )
-        }
-    }
-}
-
-/// Full-range BT.601 RGB to YCbCr (JFIF), in 16.16 fixed point, rounded.
-#[inline]
-pub fn rgb_to_ycbcr(r: u8, g: u8, b: u8) -> (u8, u8, u8) {
-    let (r, g, b) = (r as i32, g as i32, b as i32);
-    let y = 19595 * r + 38470 * g + 7471 * b;
-    let cb = -11059 * r - 21709 * g + 32768 * b + (128 << 16);
-    let cr = 32768 * r - 27439 * g - 5329 * b + (128 << 16);
-    // The weights of each row sum to 0 or 65536, so the results stay within 0..=255.
-    (
-        ((y + 0x7FFF) >> 16) as u8,
-        ((cb + 0x7FFF) >> 16) as u8,
-        ((cr + 0x7FFF) >> 16) as u8,
-    )
-}
-
-/// Full-range BT.601 YCbCr (JFIF) to RGB, in 16.16 fixed point, rounded and clamped.
-#[inline]
-pub fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> (u8, u8, u8) {
-    let y = (y as i32) << 16;
-    let (cb, cr) = (cb as i32 - 128, cr as i32 - 128);
-    let clamp = |v: i32| ((v + 0x8000) >> 16).clamp(0, 255) as u8;
-    (
-        clamp(y + 91881 * cr),
-        clamp(y - 22554 * cb - 46802 * cr),
-        clamp(y + 116130 * cb),
-    )
-}
+pub use colour::{rgb_to_ycbcr, ycbcr_to_rgb};
+use range::yuyv_samples;
+pub use range::{LIMITED_CHROMA, LIMITED_LUMA};
+pub use raw::RawPixels;
 
 /// One full-range YUYV row (`Y0 U Y1 V` per pixel pair) to Y, Cb, Cr rows of one value a pixel
 /// (each chroma sample repeated for both pixels of its pair).
@@ -191,59 +127,6 @@ pub fn yuyv_to_rgb(range: YuvRange, src: &[u8], dst: &mut [u8]) {
     }
 }
 
-/// A raw frame's pixels (checked: `data` holds `height` rows of `width` pixels) read as full-range
-/// YCbCr, its YUYV samples taken as `range`.
-pub struct RawPixels<'a> {
-    pub format: PixelFormat,
-    pub range: YuvRange,
-    pub width: usize,
-    pub height: usize,
-    pub data: &'a [u8],
-}
-
-impl RawPixels<'_> {
-    fn stride(&self) -> usize {
-        self.width * self.format.bytes_per_pixel().unwrap_or(0)
-    }
-}
-
-impl YcbcrSource for RawPixels<'_> {
-    fn width(&self) -> usize {
-        self.width
-    }
-
-    fn height(&self) -> usize {
-        self.height
-    }
-
-    fn row(&self, y: usize, luma: &mut [u8], cb: &mut [u8], cr: &mut [u8]) {
-        let stride = self.stride();
-        let row = &self.data[y * stride..(y + 1) * stride];
-        row_to_ycbcr(self.format, self.range, row, luma, cb, cr);
-    }
-
-    fn pixel(&self, x: usize, y: usize) -> (u8, u8, u8) {
-        let at = y * self.stride();
-        let d = self.data;
-        match self.format {
-            PixelFormat::Yuyv => {
-                let pair = &d[at + (x & !1) * 2..][..4];
-                let (y0, y1, cb, cr) = yuyv_samples(self.range, pair);
-                (if x & 1 == 0 { y0 } else { y1 }, cb, cr)
-            }
-            PixelFormat::Rgb24 => {
-                let p = &d[at + x * 3..][..3];
-                rgb_to_ycbcr(p[0], p[1], p[2])
-            }
-            PixelFormat::Bgra => {
-                let p = &d[at + x * 4..][..4];
-                rgb_to_ycbcr(p[2], p[1], p[0])
-            }
-            PixelFormat::Jpeg => (0, 128, 128),
-        }
-    }
-}
-
 /// BGRA pixels to RGB24 pixels (alpha dropped).
 pub fn bgra_to_rgb(src: &[u8], dst: &mut [u8]) {
     for (s, d) in src.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
@@ -252,42 +135,17 @@ pub fn bgra_to_rgb(src: &[u8], dst: &mut [u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// JFIF's full-range values of the primaries, from the defining formulas (rounded).
-    type Rgb = (u8, u8, u8);
-    type Ycc = (u8, u8, u8);
+    pub(super) type Rgb = (u8, u8, u8);
+    pub(super) type Ycc = (u8, u8, u8);
 
-    const KNOWN: [(Rgb, Ycc); 6] = [
-        ((255, 0, 0), (76, 85, 255)),
-        ((0, 255, 0), (150, 44, 21)),
-        ((0, 0, 255), (29, 255, 107)),
-        ((255, 255, 255), (255, 128, 128)),
-        ((0, 0, 0), (0, 128, 128)),
-        ((128, 128, 128), (128, 128, 128)),
-    ];
-
-    fn close(a: (u8, u8, u8), b: (u8, u8, u8), tol: i32) -> bool {
+    /// Each channel of `a` within `tol` of `b`'s.
+    pub(super) fn close(a: (u8, u8, u8), b: (u8, u8, u8), tol: i32) -> bool {
         (a.0 as i32 - b.0 as i32).abs() <= tol
             && (a.1 as i32 - b.1 as i32).abs() <= tol
             && (a.2 as i32 - b.2 as i32).abs() <= tol
-    }
-
-    #[test]
-    fn rgb_to_ycbcr_matches_jfif() {
-        for (rgb, ycc) in KNOWN {
-            let got = rgb_to_ycbcr(rgb.0, rgb.1, rgb.2);
-            assert!(close(got, ycc, 1), "{rgb:?} gave {got:?}, want {ycc:?}");
-        }
-    }
-
-    #[test]
-    fn ycbcr_to_rgb_inverts_it() {
-        for (rgb, ycc) in KNOWN {
-            let got = ycbcr_to_rgb(ycc.0, ycc.1, ycc.2);
-            assert!(close(got, rgb, 2), "{ycc:?} gave {got:?}, want {rgb:?}");
-        }
     }
 
     #[test]
@@ -312,61 +170,6 @@ mod tests {
     }
 
     #[test]
-    fn limited_range_expands_to_full_at_known_points() {
-        // Luma: 16 is black, 235 white, the middle stays the middle; outside the range clamps.
-        for (limited, full) in [(16, 0), (235, 255), (126, 128), (0, 0), (255, 255), (17, 1)] {
-            assert_eq!(LIMITED_LUMA[limited], full, "luma {limited}");
-        }
-        // Chroma: 128 is neutral; 16 and 240 are the extremes.
-        for (limited, full) in [(128, 128), (16, 0), (240, 255), (184, 192), (72, 64)] {
-            assert_eq!(LIMITED_CHROMA[limited], full, "chroma {limited}");
-        }
-        assert!(LIMITED_LUMA.windows(2).all(|w| w[0] <= w[1]), "monotonic");
-        assert!(LIMITED_CHROMA.windows(2).all(|w| w[0] <= w[1]), "monotonic");
-    }
-
-    /// BT.601 limited-range colour bars (100% and two 75% ones) and the RGB each one stands for.
-    const BARS: [((u8, u8, u8), Rgb); 10] = [
-        ((235, 128, 128), (255, 255, 255)),
-        ((210, 16, 146), (255, 255, 0)),
-        ((170, 166, 16), (0, 255, 255)),
-        ((145, 54, 34), (0, 255, 0)),
-        ((106, 202, 222), (255, 0, 255)),
-        ((81, 90, 240), (255, 0, 0)),
-        ((41, 240, 110), (0, 0, 255)),
-        ((16, 128, 128), (0, 0, 0)),
-        ((180, 128, 128), (191, 191, 191)),
-        ((162, 44, 142), (191, 191, 0)),
-    ];
-
-    #[test]
-    fn limited_range_colour_bars_become_the_right_rgb() {
-        for ((y, cb, cr), rgb) in BARS {
-            let mut out = [0u8; 6];
-            yuyv_to_rgb(YuvRange::Limited, &[y, cb, y, cr], &mut out);
-            let got = (out[0], out[1], out[2]);
-            assert!(
-                close(got, rgb, 2),
-                "{:?} gave {got:?}, want {rgb:?}",
-                (y, cb, cr)
-            );
-            // The encoder's path (planes, then JFIF's own conversion) agrees.
-            let (mut py, mut pb, mut pr) = ([0u8; 2], [0u8; 2], [0u8; 2]);
-            yuyv_row_to_ycbcr_in(
-                YuvRange::Limited,
-                &[y, cb, y, cr],
-                &mut py,
-                &mut pb,
-                &mut pr,
-            );
-            assert_eq!(ycbcr_to_rgb(py[1], pb[1], pr[1]), got);
-            // Taken as full range, the same samples are visibly off: the bug this fixes.
-            yuyv_to_rgb(YuvRange::Full, &[y, cb, y, cr], &mut out);
-            assert!(!close((out[0], out[1], out[2]), rgb, 8), "{rgb:?}");
-        }
-    }
-
-    #[test]
     fn full_range_passes_straight_through() {
         let src = [0, 1, 255, 254, 16, 128, 235, 240];
         let (mut y, mut cb, mut cr) = ([0u8; 4], [0u8; 4], [0u8; 4]);
@@ -375,36 +178,6 @@ mod tests {
             (y, cb, cr),
             ([0, 255, 16, 235], [1, 1, 128, 128], [254, 254, 240, 240])
         );
-    }
-
-    #[test]
-    fn raw_pixels_read_the_same_by_row_and_by_pixel() {
-        // 4x2 of each format, with distinct pixels; the pixel reader must agree with the row reader.
-        let yuyv: Vec<u8> = (0..16).map(|i| 20 + i * 13).collect();
-        let rgb: Vec<u8> = (0..24).map(|i| (i * 37 % 256) as u8).collect();
-        let bgra: Vec<u8> = (0..32).map(|i| (i * 53 % 256) as u8).collect();
-        for (format, data) in [
-            (PixelFormat::Yuyv, &yuyv),
-            (PixelFormat::Rgb24, &rgb),
-            (PixelFormat::Bgra, &bgra),
-        ] {
-            for range in [YuvRange::Full, YuvRange::Limited] {
-                let px = RawPixels {
-                    format,
-                    range,
-                    width: 4,
-                    height: 2,
-                    data,
-                };
-                for row in 0..2 {
-                    let (mut y, mut cb, mut cr) = ([0u8; 4], [0u8; 4], [0u8; 4]);
-                    px.row(row, &mut y, &mut cb, &mut cr);
-                    for x in 0..4 {
-                        assert_eq!(px.pixel(x, row), (y[x], cb[x], cr[x]), "{format} {x},{row}");
-                    }
-                }
-            }
-        }
     }
 
     #[test]
