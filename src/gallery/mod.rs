@@ -11,6 +11,7 @@ pub mod index;
 pub mod info;
 pub mod names;
 pub mod photos;
+pub mod scan;
 pub mod thumbs;
 pub mod zip;
 
@@ -184,7 +185,7 @@ impl Gallery {
         let _writer = self.writer.lock();
         self.file(name)?;
         let kind = fs::symlink_metadata(self.dir.join(name)).map_err(|e| not_found_or(e, name))?;
-        let entry = index::inspect(&self.dir, name, kind.file_type())
+        let entry = scan::inspect(&self.dir, name, kind.file_type())
             .map_err(|e| not_found_or(e, name))?
             .ok_or_else(|| GalleryError::NotFound(name.to_owned()))?;
         let idx = self.snapshot().with(entry);
