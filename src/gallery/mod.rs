@@ -6,7 +6,10 @@
 //! statuses. Names given to these methods are *decoded* paths (`album/photo.jpg`); use
 //! [`names::path_from_url`] on a raw URL path first.
 
+mod delete;
+mod dims;
 pub mod errors;
+mod files;
 pub mod index;
 pub mod info;
 pub mod names;
@@ -18,15 +21,14 @@ pub mod zip;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use image::{ImageDecoder, ImageReader};
-
+pub use delete::Deleted;
+use dims::DimsCache;
 pub use errors::GalleryError;
-use index::{Entry, Index};
+use files::not_found_or;
+use index::Index;
 pub use info::{AlbumInfo, Crumb, GalleryPage, PhotoInfo};
 /// URL path ↔ photo path: `encode_name` for links, `decode_name` (split at `/`, decode each
 /// segment once, validate) for routes.
@@ -44,9 +46,6 @@ pub const PER_PAGE: usize = 60;
 /// Most photos one request may delete or zip by name.
 pub const MAX_SELECTION: usize = 10_000;
 
-/// Pixel sizes by name, each valid for one (mtime, size) of its file.
-type DimsCache = HashMap<String, (SystemTime, u64, Option<(u32, u32)>)>;
-
 /// The index of `--pic`, rebuilt and swapped whole on refresh.
 pub struct Gallery {
     /// Canonical path of the photo folder: every resolved name must lie in it, exactly where
@@ -59,14 +58,6 @@ pub struct Gallery {
     dims: Mutex<DimsCache>,
     thumbs: ThumbCache,
     medium: ThumbCache,
-}
-
-/// What a delete of several photos did.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Deleted {
-    pub deleted: Vec<String>,
-    /// Asked for but already gone (someone else deleted them first: what was wanted anyway).
-    pub missing: Vec<String>,
 }
 
 impl Gallery {
@@ -193,146 +184,6 @@ impl Gallery {
         Ok(self.snapshot())
     }
 
-    /// Deletes exactly the photo `name` (a symlink itself, never its target) and its renditions.
-    pub fn delete(&self, name: &str) -> Result<(), GalleryError> {
-        let done = self.delete_many(&[name.to_owned()])?;
-        match done.missing.is_empty() {
-            true => Ok(()),
-            false => Err(GalleryError::NotFound(name.to_owned())),
-        }
-    }
-
-    /// Deletes the photos `names` (decoded paths), all checked first: one bad name (traversal,
-    /// a link leading out) deletes nothing. Photos already gone are reported, not an error.
-    pub fn delete_many(&self, names: &[String]) -> Result<Deleted, GalleryError> {
-        if names.len() > MAX_SELECTION {
-            return Err(GalleryError::TooMany(names.len()));
-        }
-        let _writer = self.writer.lock();
-        let mut checked = Vec::new();
-        let mut done = Deleted::default();
-        for name in names {
-            match self.file(name) {
-                Ok(_) => checked.push(name.clone()),
-                Err(GalleryError::NotFound(_)) => done.missing.push(name.clone()),
-                Err(e) => return Err(e),
-            }
-        }
-        for name in checked {
-            match fs::remove_file(self.dir.join(&name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    done.missing.push(name);
-                    continue;
-                }
-                Err(e) => {
-                    // Keep the index true to the disk for those already gone, then fail.
-                    self.forget(&done.deleted);
-                    return Err(GalleryError::Io(e));
-                }
-            }
-            for cache in [&self.thumbs, &self.medium] {
-                if let Err(e) = cache.remove(&name) {
-                    log::warn!("photo {name:?} deleted but not its cached copies: {e}");
-                }
-            }
-            self.dims.lock().remove(&name);
-            done.deleted.push(name);
-        }
-        self.forget(&done.deleted);
-        Ok(done)
-    }
-
-    fn forget(&self, gone: &[String]) {
-        if gone.is_empty() {
-            return;
-        }
-        let rest = self.snapshot().without(gone);
-        self.prune_renditions(&rest);
-        self.swap(rest);
-    }
-
-    /// The path to read for photo `name`, after checking it: a valid path, an image by
-    /// extension, a regular file whose resolved path lies directly in its album's folder, which
-    /// itself is exactly where the path says (a symlinked album leads nowhere).
-    pub fn file(&self, name: &str) -> Result<PathBuf, GalleryError> {
-        names::validate_path(name)?;
-        if names::image_type(name).is_none() {
-            return Err(GalleryError::NotFound(name.to_owned()));
-        }
-        let folder = self.album_dir(names::split(name).0)?;
-        let resolved = fs::canonicalize(self.dir.join(name)).map_err(|e| not_found_or(e, name))?;
-        if resolved.parent() != Some(folder.as_path()) {
-            return Err(GalleryError::NotFound(name.to_owned()));
-        }
-        let meta = fs::metadata(&resolved).map_err(|e| not_found_or(e, name))?;
-        if !meta.is_file() {
-            return Err(GalleryError::NotFound(name.to_owned()));
-        }
-        Ok(resolved)
-    }
-
-    /// The folder of `album`, checked: a real folder (no link on the way) inside the photo folder.
-    fn album_dir(&self, album: &str) -> Result<PathBuf, GalleryError> {
-        names::validate_album(album)?;
-        if album.is_empty() {
-            return Ok(self.dir.clone());
-        }
-        let want = self.dir.join(album);
-        let real = fs::canonicalize(&want).map_err(|e| not_found_or(e, album))?;
-        if real != want || !real.is_dir() {
-            return Err(GalleryError::NotFound(album.to_owned()));
-        }
-        Ok(real)
-    }
-
-    /// Every photo of `album` and its sub-albums as (path inside the album, file): what a ZIP of
-    /// the album holds.
-    pub fn album_files(&self, album: &str) -> Result<Vec<(String, PathBuf)>, GalleryError> {
-        self.album_dir(album)?;
-        let idx = self.snapshot();
-        let prefix = if album.is_empty() {
-            String::new()
-        } else {
-            format!("{album}/")
-        };
-        Ok(idx
-            .under(album)
-            .into_iter()
-            .filter_map(|e| {
-                let path = self.file(&e.name).ok()?;
-                Some((
-                    e.name.strip_prefix(&prefix).unwrap_or(&e.name).to_owned(),
-                    path,
-                ))
-            })
-            .collect())
-    }
-
-    /// The photos `names` as (path inside a ZIP, file), each checked: relative to their album when
-    /// all share one, else to the photo folder. One bad name refuses the lot; gone ones are left out.
-    pub fn selected_files(&self, names: &[String]) -> Result<Vec<(String, PathBuf)>, GalleryError> {
-        if names.len() > MAX_SELECTION {
-            return Err(GalleryError::TooMany(names.len()));
-        }
-        let first = names.first().map_or("", |n| names::split(n).0);
-        let common = names.iter().all(|n| names::split(n).0 == first);
-        let mut out = Vec::new();
-        for name in names {
-            let inside = if common {
-                names::split(name).1
-            } else {
-                name.as_str()
-            };
-            match self.file(name) {
-                Ok(path) => out.push((inside.to_owned(), path)),
-                Err(GalleryError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
-    }
-
     /// The JPEG thumbnail of `name` (a placeholder if the photo does not decode). Blocks: call it
     /// through `async_std::task::spawn_blocking`.
     pub fn thumbnail(&self, name: &str) -> Result<Vec<u8>, GalleryError> {
@@ -379,51 +230,5 @@ impl Gallery {
 
     fn swap(&self, index: Index) {
         *self.index.write() = Arc::new(index);
-    }
-
-    fn cached_dims(&self, e: &Entry) -> Option<(u32, u32)> {
-        match self.dims.lock().get(&e.name) {
-            Some((t, n, dims)) if *t == e.modified && *n == e.bytes => *dims,
-            _ => None,
-        }
-    }
-
-    /// Reads the pixel size from the file's header (no pixel decode), upright per EXIF, and caches it.
-    fn read_dims(&self, e: &Entry) -> Option<(u32, u32)> {
-        if let Some(dims) = self.cached_dims(e) {
-            return Some(dims);
-        }
-        let dims = header_dims(&self.dir.join(&e.name));
-        self.dims
-            .lock()
-            .insert(e.name.clone(), (e.modified, e.bytes, dims));
-        dims
-    }
-}
-
-fn header_dims(path: &Path) -> Option<(u32, u32)> {
-    let mut decoder = ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .into_decoder()
-        .ok()?;
-    let (w, h) = decoder.dimensions();
-    let turned = matches!(
-        decoder.orientation(),
-        Ok(image::metadata::Orientation::Rotate90
-            | image::metadata::Orientation::Rotate270
-            | image::metadata::Orientation::Rotate90FlipH
-            | image::metadata::Orientation::Rotate270FlipH)
-    );
-    Some(if turned { (h, w) } else { (w, h) })
-}
-
-/// A missing file is the client's "not found"; anything else is a real I/O fault.
-fn not_found_or(e: io::Error, name: &str) -> GalleryError {
-    if e.kind() == io::ErrorKind::NotFound {
-        GalleryError::NotFound(name.to_owned())
-    } else {
-        GalleryError::Io(e)
     }
 }
