@@ -211,11 +211,15 @@ pub(crate) struct GalleryData<'a> {
     pub(crate) page: &'a GalleryPage,
     pub(crate) prev_url: Option<String>,
     pub(crate) next_url: Option<String>,
+    /// `YYYY-MM-DD` when the album is a timelapse day (`timelapse/YYYY-MM-DD`): the theme offers
+    /// to make its video there. Null for every other album.
+    pub(crate) timelapse_day: Option<&'a str>,
 }
 
 impl<'a> GalleryData<'a> {
     pub(crate) fn of(page: &'a GalleryPage) -> GalleryData<'a> {
         GalleryData {
+            timelapse_day: crate::timelapse::day_of_album(&page.album),
             prev_url: (page.page > 1).then(|| urls::album_page(&page.album, page.page - 1)),
             next_url: (page.page < page.pages)
                 .then(|| urls::album_page(&page.album, page.page + 1)),
@@ -392,7 +396,7 @@ mod tests {
             keys(&sample("gallery")["gallery"]),
             sorted(
                 "album title url crumbs albums photos page pages total count zip_url \
-                 delete_selected_url zip_selected_url prev_url next_url"
+                 delete_selected_url zip_selected_url prev_url next_url timelapse_day"
             )
         );
         assert_eq!(

@@ -30,6 +30,13 @@ pub const CLOSE_BETWEEN_TICKS: Duration = Duration::from_secs(30);
 /// The folder under the photo folder that holds the day folders.
 pub const FOLDER: &str = "timelapse";
 
+/// The day a gallery album is, when it is a timelapse day folder (`timelapse/YYYY-MM-DD`): its
+/// album page offers to make that day's video.
+pub fn day_of_album(album: &str) -> Option<&str> {
+    let day = album.strip_prefix(FOLDER)?.strip_prefix('/')?;
+    retention::day_of(day).map(|_| day)
+}
+
 /// The timelapse of one server.
 pub struct Timelapse {
     root: PathBuf,
@@ -205,5 +212,28 @@ impl Timelapse {
         self.state.lock().stopping = true;
         self.changed.notify_all();
         self.video.cancel_quietly();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_of_album;
+
+    #[test]
+    fn only_a_day_folder_right_under_timelapse_is_a_day() {
+        assert_eq!(day_of_album("timelapse/2026-12-02"), Some("2026-12-02"));
+        for not_a_day in [
+            "",
+            "timelapse",
+            "timelapse/",
+            "timelapse/2026-13-02",
+            "timelapse/2026-1-2",
+            "timelapse/2026-12-02/sub",
+            "holiday/2026-12-02",
+            "timelapses/2026-12-02",
+            "2026-12-02",
+        ] {
+            assert_eq!(day_of_album(not_a_day), None, "{not_a_day:?}");
+        }
     }
 }

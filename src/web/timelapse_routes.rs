@@ -4,7 +4,7 @@
 //! - `POST /api/timelapse`: switch, from `{"every": "30s"}` (or `"off"`) or the form field
 //!   `every=30s`; JSON back, or 303 to the live page for a plain form.
 //! - `POST /api/timelapse/video?day=YYYY-MM-DD[&fps=N]`: make a day's video (202; 409 while
-//!   another is being made; 503 without ffmpeg).
+//!   another is being made; 503 without ffmpeg); a plain form post gets 303 to the day's album.
 //! - `GET /api/timelapse/video/events`: the job's statuses as Server-Sent Events (`?since=N` or
 //!   `Last-Event-ID` to resume; `video_events` in `GET /api/timelapse` is the number to start at).
 //! - `POST /api/timelapse/video/cancel`: stop the job (409 when none runs).
@@ -111,10 +111,19 @@ fn day_and_fps(req: &Request) -> Result<(String, u32), HttpError> {
 
 async fn make_video(req: Request) -> tide::Result {
     let (day, fps) = day_and_fps(&req)?;
+    // A page's plain form (no JavaScript) is answered with the day's page; API clients get JSON.
+    let plain_form = header(&req, "content-type").starts_with("application/x-www-form-urlencoded")
+        && !header(&req, "accept").contains("json");
     let jobs = req.state().timelapse.video.clone();
+    let album = format!("{}/{day}", crate::timelapse::FOLDER);
     let status = spawn_blocking(move || jobs.start(&day, fps))
         .await
         .map_err(HttpError::from)?;
+    if plain_form {
+        let mut res = Response::new(StatusCode::SeeOther);
+        res.insert_header("Location", urls::album(&album).as_str());
+        return Ok(res);
+    }
     let mut body = serde_json::to_value(status)?;
     body["events"] = json!(urls::at("/api/timelapse/video/events"));
     Ok(reply(StatusCode::Accepted, body))

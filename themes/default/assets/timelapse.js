@@ -74,6 +74,13 @@
   }
 
   var events = null;
+  // A page left for another keeps no stream open: Chrome's back/forward cache keeps a hidden page's
+  // EventSource connected, and six such streams use up its connections to the server, so the next
+  // page never loads. Back on the page, refresh() opens it again.
+  window.addEventListener('pagehide', function () {
+    if (events) { events.close(); events = null; }
+  });
+  window.addEventListener('pageshow', function (e) { if (e.persisted) refresh(); });
   function follow(since) {
     if (events || !window.EventSource) return;
     events = new EventSource(api + '/video/events' + (since ? '?since=' + since : ''));
@@ -137,6 +144,12 @@
           t.days.forEach(function (d) { dayList.appendChild(dayItem(d)); });
         }
         wireVideos(document);
+        // A day's album page has no list of days: its control links a video made earlier.
+        if (!dayList) {
+          t.days.forEach(function (d) {
+            if (d.video && controls[d.day]) controls[d.day]({ state: 'done' });
+          });
+        }
         if (t.video && controls[t.video.day]) controls[t.video.day](t.video);
         follow(t.video_events);
       })
@@ -155,5 +168,7 @@
   }
   wireVideos(document);
   refresh();
-  setInterval(refresh, 5000);
+  // The live page's box shows photos being taken; a day's album page follows its job over SSE
+  // alone (follow() refreshes when a job ends).
+  if (select) setInterval(refresh, 5000);
 })();
