@@ -2,7 +2,8 @@
 //! - a timelapse day's album page offers **Make a video** (and no other album does); its plain
 //!   form, without JavaScript, starts the job and comes back to the day;
 //! - in Chromium, that button makes the MP4 with the progress shown live, then links it;
-//! - in Chromium, the live page's switch turns the timelapse on and off, and the choice is saved.
+//! - in Chromium, the live page's switch turns the timelapse on and off, and the choice is saved;
+//! - in Chromium, the live page says why the timelapse paused (the disk guard could not free space).
 
 mod common;
 
@@ -227,4 +228,27 @@ fn the_live_page_switch_turns_the_timelapse_on_and_off_and_saves_it() {
     );
     assert_eq!(off, true, "the status says it is off");
     assert_eq!(state(&server)["enabled"], false);
+}
+
+#[test]
+fn the_live_page_says_why_the_timelapse_paused() {
+    let _one = one_at_a_time();
+    let server = start(|c| {
+        c.timelapse = pistream::timelapse::settings::parse_every("1s").unwrap();
+        // More than any disk here has free: the guard cannot win, so the timelapse pauses.
+        c.min_free_space = u64::MAX / 2;
+    });
+    server.wait_state(Duration::from_secs(30), |s| {
+        s["timelapse"]["paused"].is_string()
+    });
+    let Some(b) = Browser::start() else { return };
+    b.goto(&server.url("/live"));
+    let shown = b.wait_for(
+        "(function () { var s = document.querySelector('[data-timelapse=\"status\"]'); \
+           return !!s && s.classList.contains('paused') ? s.textContent : false; })()",
+        Duration::from_secs(20),
+    );
+    let text = shown.as_str().expect("the status shows the pause");
+    assert!(text.starts_with("Timelapse paused"), "{text}");
+    assert!(text.contains("--min-free-space"), "{text}");
 }
