@@ -81,37 +81,6 @@ fn settle(b: &Browser) {
     assert_eq!(done, true, "the page loaded");
 }
 
-/// Layout facts measured in the page.
-const LAYOUT_JS: &str = r#"
-  function rgb(c) { var m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; }
-  function lum(c) {
-    function ch(v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
-    return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
-  }
-  function background(el) {
-    for (; el; el = el.parentElement) { var c = rgb(getComputedStyle(el).backgroundColor); if (c.a > 0) return c; }
-    return { r: 255, g: 255, b: 255, a: 1 };
-  }
-  function contrast(el) {
-    if (!el) return null;
-    var a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  }
-  var de = document.documentElement;
-  var small = Array.prototype.filter.call(document.querySelectorAll('button, .button, input[type=submit]'), function (b) {
-    var r = b.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && r.height < 40;
-  }).map(function (b) { return b.textContent.trim() + ' ' + b.getBoundingClientRect().height; });
-  var p = document.querySelector('main p, main dd, main .name');
-  return {
-    dark: window.matchMedia('(prefers-color-scheme: dark)').matches,
-    scrollWidth: de.scrollWidth, innerWidth: window.innerWidth,
-    small: small, buttons: document.querySelectorAll('button, .button').length,
-    body: contrast(document.body), text: contrast(p),
-    muted: contrast(document.querySelector('.card time, .album-count, .facts dt'))
-  };
-"#;
-
 #[test]
 fn phone_and_desktop_in_both_schemes_keep_their_layout() {
     let _one = one_at_a_time();
@@ -137,13 +106,18 @@ fn phone_and_desktop_in_both_schemes_keep_their_layout() {
                 let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
                 b.screenshot(&shot);
                 taken.push(shot);
-                let m = b.run(LAYOUT_JS);
+                let m = b.run(&format!(
+                    "var deviceWidth = {w};\n{}",
+                    common::browser::LAYOUT_JS
+                ));
                 let at = format!("{page} on a {device} ({scheme}): {m}");
                 assert_eq!(m["dark"], dark, "the colour scheme is emulated: {at}");
                 assert!(
                     m["scrollWidth"].as_f64() <= m["innerWidth"].as_f64(),
                     "no horizontal scroll: {at}"
                 );
+                assert_eq!(m["wide"], json!([]), "nothing wider than the screen: {at}");
+                assert_eq!(m["innerWidth"], w, "the page fits the screen: {at}");
                 assert!(m["buttons"].as_u64() > Some(0), "{at}");
                 assert_eq!(m["small"], json!([]), "buttons at least 40 px tall: {at}");
                 for what in ["body", "text", "muted"] {

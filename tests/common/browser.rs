@@ -13,6 +13,51 @@ use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// Layout facts measured in the page (issue 11.4): the colour scheme in force, the page's and the
+/// window's width (a horizontal scroll), buttons shorter than 40 px, and the contrast of the body,
+/// of body text and of muted text (null where the page has none).
+pub const LAYOUT_JS: &str = r#"
+  function rgb(c) { var m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; }
+  function lum(c) {
+    function ch(v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+    return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+  }
+  function background(el) {
+    for (; el; el = el.parentElement) { var c = rgb(getComputedStyle(el).backgroundColor); if (c.a > 0) return c; }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  }
+  function contrast(el) {
+    if (!el) return null;
+    var a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  var de = document.documentElement;
+  var small = Array.prototype.filter.call(document.querySelectorAll('button, .button, input[type=submit]'), function (b) {
+    var r = b.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.height < 40;
+  }).map(function (b) { return b.textContent.trim() + ' ' + b.getBoundingClientRect().height; });
+  // What sticks out past the screen (a phone then widens its layout viewport: no scroll, but
+  // everything drawn smaller): the innermost such elements, named. The caller may name the
+  // screen's width in `deviceWidth` (emulated screens do not all report it); else the window's.
+  var limit = typeof deviceWidth === 'number' ? deviceWidth : innerWidth;
+  var wide = Array.prototype.filter.call(document.querySelectorAll('body *'), function (e) {
+    var r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > limit + 1 && !Array.prototype.some.call(e.children, function (c) {
+      return c.getBoundingClientRect().right > limit + 1;
+    });
+  }).slice(0, 5).map(function (e) {
+    return e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right);
+  });
+  var p = document.querySelector('main p, main dd, main .name');
+  return {
+    dark: window.matchMedia('(prefers-color-scheme: dark)').matches,
+    scrollWidth: de.scrollWidth, innerWidth: window.innerWidth, wide: wide,
+    small: small, buttons: document.querySelectorAll('button, .button').length,
+    body: contrast(document.body), text: contrast(p),
+    muted: contrast(document.querySelector('.card time, .album-count, .facts dt, .snippet, .timelapse-status, .embed figcaption'))
+  };
+"#;
+
 /// A chromedriver process and one browser session.
 pub struct Browser {
     driver: Child,

@@ -1,0 +1,139 @@
+//! The site's other pages kept true on phones and at night (issue 11.4: "every new page and
+//! control must too"): the live page with its Timelapse box, a markdown page with a table of
+//! contents and camera embeds, and the search page with results — each at phone size (360x740,
+//! touch) and desktop size (1280x800), in the light and the dark colour scheme, in Chromium.
+//! A screenshot of each goes under `target/screenshots/`; the layout facts of
+//! [`common::browser::LAYOUT_JS`] are asserted: no horizontal scroll, buttons at least 40 px tall,
+//! body, text and muted-text contrast >= 4.5:1.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::browser::{Browser, LAYOUT_JS};
+use serde_json::json;
+
+const PAGE: &str = r#"+++
+title = "Garden camera"
+toc = true
++++
+
+# Garden camera
+
+The camera looks at the vegetable garden behind the shed.
+
+## Live
+
+```pistream
+show = live
+width = 320
+caption = The garden, live
+```
+
+## Now and then
+
+```pistream
+show = snapshot
+every = 5
+caption = A still, every five seconds
+```
+
+## Latest photos
+
+```pistream
+show = photos
+count = 3
+caption = The newest photos
+```
+"#;
+
+fn screenshots() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("screenshots")
+}
+
+#[test]
+fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
+    let s = common::start(|c| {
+        c.watch = pistream::config::WatchMode::Off;
+        std::fs::write(c.content.join("garden.md"), PAGE).unwrap();
+    });
+    for i in 0..3u8 {
+        image::RgbImage::from_fn(640, 480, |x, y| {
+            image::Rgb([(x / 3) as u8, (y / 2) as u8, i * 80])
+        })
+        .save(s.pic.join(format!("garden-{i}.jpg")))
+        .unwrap();
+    }
+    s.running.as_ref().unwrap().app.gallery.refresh().unwrap();
+    let pages = [
+        ("live", "/live"),
+        ("page", "/pages/garden"),
+        ("search", "/search?q=garden"),
+    ];
+    let dir = screenshots();
+    let mut taken = Vec::new();
+    for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
+        // A browser per device, as in gallery_browser.rs (switching the emulation back in one tab
+        // left its next navigation hanging).
+        let Some(b) = Browser::start() else { return };
+        b.emulate(w, h, phone);
+        for dark in [false, true] {
+            b.color_scheme(dark);
+            for (page, path) in pages {
+                b.goto(&s.url(path));
+                // Loaded, and every picture in view shown — a live stream has shown its first
+                // frame (it never completes).
+                let settled = b.wait_for(
+                    "document.readyState === 'complete' && Array.prototype.every.call(document.images, \
+                     function (i) { return i.complete || i.naturalWidth > 0 || \
+                     i.getBoundingClientRect().top > innerHeight; })",
+                    Duration::from_secs(20),
+                );
+                assert_eq!(settled, true, "{page} loaded");
+                let scheme = if dark { "dark" } else { "light" };
+                let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
+                b.screenshot(&shot);
+                taken.push(shot);
+                let m = b.run(&format!("var deviceWidth = {w};\n{LAYOUT_JS}"));
+                let at = format!("{page} on a {device} ({scheme}): {m}");
+                assert_eq!(m["dark"], dark, "the colour scheme is emulated: {at}");
+                assert!(
+                    m["scrollWidth"].as_f64() <= m["innerWidth"].as_f64(),
+                    "no horizontal scroll: {at}"
+                );
+                // A phone widens its layout viewport for a page that does not fit: then there is
+                // no scroll, but everything is drawn smaller.
+                assert_eq!(m["wide"], json!([]), "nothing wider than the screen: {at}");
+                assert_eq!(m["innerWidth"], w, "the page fits the screen: {at}");
+                if page != "page" {
+                    assert!(
+                        m["buttons"].as_u64() > Some(0),
+                        "its buttons were measured: {at}"
+                    );
+                }
+                assert_eq!(m["small"], json!([]), "buttons at least 40 px tall: {at}");
+                for what in ["body", "text", "muted"] {
+                    let ratio = m[what].as_f64().unwrap_or_else(|| panic!("{what}: {at}"));
+                    assert!(ratio >= 4.5, "{what} contrast {ratio:.2} < 4.5: {at}");
+                }
+            }
+            // What each page is meant to show is there (not an error page that lays out well).
+            b.goto(&s.url("/pages/garden"));
+            let facts = b.run(
+                "return { toc: document.querySelectorAll('.toc a').length, \
+                 embeds: document.querySelectorAll('.embed').length };",
+            );
+            assert_eq!(facts, json!({ "toc": 3, "embeds": 3 }), "{device}");
+        }
+    }
+    eprintln!("screenshots:");
+    for shot in &taken {
+        let len = std::fs::metadata(shot).unwrap().len();
+        assert!(len > 1000, "{} is a real PNG", shot.display());
+        eprintln!("  {} ({len} bytes)", shot.display());
+    }
+}
