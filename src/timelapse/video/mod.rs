@@ -8,11 +8,17 @@
 //! Progress: ffmpeg's `-progress pipe:1` key=value blocks are read as they come and each becomes a
 //! JSON status on the job's own [`EventBus`] (`/api/timelapse/video/events`, Server-Sent Events),
 //! as does the end (`done`, `failed`, `cancelled`).
+//!
+//! This module is the job slot (start, cancel, status); `run.rs` is one job on its thread and
+//! `ffmpeg.rs` the command line it runs.
+
+mod ffmpeg;
+mod run;
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +28,8 @@ use serde::Serialize;
 
 use super::retention::day_of;
 use crate::site::events::EventBus;
+use ffmpeg::find_program;
+use run::Run;
 
 const TEMP_PREFIX: &str = ".timelapse-";
 const TEMP_SUFFIX: &str = ".tmp";
@@ -188,161 +196,10 @@ impl VideoJobs {
         }
     }
 
-    fn command(&self, ffmpeg: &Path, fps: u32, temp: &Path) -> Command {
-        let mut cmd = match find_program("nice") {
-            Some(nice) if cfg!(unix) => {
-                let mut c = Command::new(nice);
-                c.args(["-n", "19"]).arg(ffmpeg);
-                c
-            }
-            _ => Command::new(ffmpeg),
-        };
-        #[cfg(windows)]
-        {
-            use std::os::windows::process::CommandExt;
-            const BELOW_NORMAL_PRIORITY_CLASS: u32 = 0x0000_4000;
-            cmd.creation_flags(BELOW_NORMAL_PRIORITY_CLASS);
-        }
-        cmd.args(["-hide_banner", "-loglevel", "error", "-y"]);
-        if self.realtime {
-            cmd.arg("-re");
-        }
-        cmd.args(["-f", "image2pipe", "-c:v", "mjpeg", "-framerate"])
-            .arg(fps.to_string())
-            .args(["-i", "pipe:0"])
-            // H.264 in yuv420p wants even sizes; every player plays that.
-            .args(["-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p"])
-            .args(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"])
-            .args(["-movflags", "+faststart", "-progress", "pipe:1", "-nostats"])
-            .args(["-f", "mp4"])
-            .arg(temp)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
-    }
-
     fn publish(&self, status: &JobStatus) {
         if let Ok(json) = serde_json::to_string(status) {
             self.events.publish(&json);
         }
-    }
-}
-
-/// One job on its thread.
-struct Run {
-    jobs: Arc<VideoJobs>,
-    status: JobStatus,
-    child: Arc<Mutex<Child>>,
-    cancelled: Arc<AtomicBool>,
-    temp: PathBuf,
-    output: PathBuf,
-}
-
-impl Run {
-    fn run(
-        mut self,
-        photos: Vec<PathBuf>,
-        stdin: Option<impl Write + Send + 'static>,
-        stdout: Option<impl Read>,
-        stderr: Option<impl Read + Send + 'static>,
-    ) {
-        // Feeding and draining stderr run beside the progress reader: each pipe could fill up.
-        let feeder = stdin.map(|mut stdin| {
-            std::thread::spawn(move || {
-                for photo in photos {
-                    // A photo deleted meanwhile is skipped; a closed pipe (ffmpeg gone) ends it.
-                    let Ok(bytes) = fs::read(&photo) else {
-                        continue;
-                    };
-                    if stdin.write_all(&bytes).is_err() {
-                        break;
-                    }
-                }
-            })
-        });
-        let errors = stderr.map(|mut e| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = e.read_to_string(&mut text);
-                text
-            })
-        });
-        if let Some(out) = stdout {
-            self.follow_progress(out);
-        }
-        let exit = self.child.lock().wait();
-        if let Some(f) = feeder {
-            let _ = f.join();
-        }
-        let errors = errors.and_then(|e| e.join().ok()).unwrap_or_default();
-        let end = if self.cancelled.load(Ordering::SeqCst) {
-            Err("cancelled".to_string())
-        } else {
-            match exit {
-                Ok(s) if s.success() => self.keep().map_err(|e| format!("failed: {e}")),
-                Ok(s) => Err(format!("failed: ffmpeg {s}: {}", last_line(&errors))),
-                Err(e) => Err(format!("failed: {e}")),
-            }
-        };
-        let _ = fs::remove_file(&self.temp);
-        match end {
-            Ok(()) => {
-                self.status.state = "done";
-                self.status.percent = 100;
-                self.status.frame = self.status.total;
-                let day = &self.status.day;
-                let name = self
-                    .output
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy();
-                self.status.file = Some(format!("{}/{day}/{name}", super::FOLDER));
-                log::info!("timelapse: the video of {day} is made");
-            }
-            Err(why) if why == "cancelled" => self.status.state = "cancelled",
-            Err(why) => {
-                log::error!("timelapse: the video of {}: {why}", self.status.day);
-                self.status.state = "failed";
-                self.status.error = Some(why);
-            }
-        }
-        let mut slot = self.jobs.slot.lock();
-        slot.running = None;
-        slot.last = Some(self.status.clone());
-        drop(slot);
-        self.jobs.finished.notify_all();
-        self.jobs.publish(&self.status);
-    }
-
-    /// Reads ffmpeg's progress blocks until it closes its output, publishing each.
-    fn follow_progress(&mut self, out: impl Read) {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            let (key, value) = line.split_once('=').unwrap_or((&line, ""));
-            match key.trim() {
-                "frame" => self.status.frame = value.trim().parse().unwrap_or(self.status.frame),
-                "progress" => {
-                    let total = self.status.total.max(1);
-                    self.status.percent = (self.status.frame.min(total) * 100 / total) as u8;
-                    self.jobs.slot.lock().last = Some(self.status.clone());
-                    self.jobs.publish(&self.status);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Syncs the finished temp file and renames it into place.
-    fn keep(&self) -> io::Result<()> {
-        fs::File::open(&self.temp)?.sync_all()?;
-        fs::rename(&self.temp, &self.output)?;
-        if let Some(dir) = self.output.parent() {
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
     }
 }
 
@@ -368,26 +225,6 @@ fn photos_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
         .collect();
     photos.sort();
     Ok(photos)
-}
-
-/// The last non-empty line of ffmpeg's error output.
-fn last_line(text: &str) -> &str {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no message")
-}
-
-/// `name` as found on `PATH` (a path with a separator is taken as it is).
-fn find_program(name: &str) -> Option<PathBuf> {
-    let given = Path::new(name);
-    if given.components().count() > 1 {
-        return given.is_file().then(|| given.to_path_buf());
-    }
-    let exe = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(&exe))
-        .find(|p| p.is_file())
 }
 
 /// Removes temp videos a killed process left in the day folders under `root`.
