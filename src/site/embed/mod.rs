@@ -20,10 +20,15 @@
 //! The rendered markdown keeps a [`marker`] where the block was; each request replaces it with the
 //! theme's partial (`embed_live`, `embed_snapshot`, `embed_photos`), so a theme edit or a new
 //! photo shows without rebuilding pages.
+//!
+//! This module parses blocks; `markers.rs` is how they sit in rendered HTML and `partial.rs` what
+//! each request hands the theme's partial.
 
-use serde::Serialize;
+mod markers;
+mod partial;
 
-use crate::urls;
+pub use markers::{marker, pieces, Piece, TOC_MARKER};
+pub use partial::EmbedData;
 
 /// The longest snapshot refresh period, in seconds (an hour: a slower picture is a photo).
 pub const MAX_EVERY: u32 = 3600;
@@ -53,39 +58,6 @@ pub enum Embed {
     },
     /// A block that could not be understood: why, and the block as written.
     Invalid { message: String, source: String },
-}
-
-/// The text put in rendered markdown where embed `index` goes. NUL cannot come from a page's
-/// text (markdown::render replaces it), so no page can forge a marker.
-pub fn marker(index: usize) -> String {
-    format!("\0embed:{index}\0")
-}
-
-/// The text put in rendered markdown where the table of contents goes: after the page's title
-/// heading when it starts with one, else at the top.
-pub const TOC_MARKER: &str = "\0toc\0";
-
-/// A piece of rendered markdown: HTML, the embed with this index, or the table of contents.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Piece<'a> {
-    Html(&'a str),
-    Embed(usize),
-    Toc,
-}
-
-/// Splits HTML made with [`marker`]s and [`TOC_MARKER`] into its pieces.
-pub fn pieces(html: &str) -> impl Iterator<Item = Piece<'_>> {
-    html.split('\0').enumerate().filter_map(|(i, part)| {
-        if i % 2 == 0 {
-            (!part.is_empty()).then_some(Piece::Html(part))
-        } else if part == "toc" {
-            Some(Piece::Toc)
-        } else {
-            part.strip_prefix("embed:")
-                .and_then(|n| n.parse().ok())
-                .map(Piece::Embed)
-        }
-    })
 }
 
 /// Parses the body of a `pistream` block.
@@ -202,96 +174,6 @@ impl Fields {
     }
 }
 
-/// `embed`: what an embed partial receives. `id` is unique on the page (`embed-1`, …).
-#[derive(Debug, Serialize)]
-pub struct EmbedData {
-    pub id: String,
-    pub kind: &'static str,
-    pub caption: Option<String>,
-    /// live: the `<img>` source; snapshot: the picture's URL (without the refresh stamp).
-    pub src: Option<String>,
-    /// live: the live page; photos: the album's page in the gallery.
-    pub link_url: Option<String>,
-    /// snapshot: seconds between refreshes.
-    pub every: Option<u32>,
-    /// photos: the album (empty: top level), how many were asked for, and the photos.
-    pub album: Option<String>,
-    pub count: Option<u32>,
-    pub photos: Vec<crate::gallery::PhotoInfo>,
-    /// error: why, and the block as written.
-    pub message: Option<String>,
-    pub source: Option<String>,
-}
-
-impl EmbedData {
-    fn new(index: usize, kind: &'static str, caption: Option<String>) -> EmbedData {
-        EmbedData {
-            id: format!("embed-{}", index + 1),
-            kind,
-            caption,
-            src: None,
-            link_url: None,
-            every: None,
-            album: None,
-            count: None,
-            photos: Vec::new(),
-            message: None,
-            source: None,
-        }
-    }
-
-    /// The data of embed number `index`; `photos` lists an album's newest photos (or says why not).
-    pub fn of(
-        embed: &Embed,
-        index: usize,
-        photos: impl FnOnce(&str, usize) -> Result<Vec<crate::gallery::PhotoInfo>, String>,
-    ) -> EmbedData {
-        match embed {
-            Embed::Live { query, caption } => EmbedData {
-                src: Some(urls::stream(query)),
-                link_url: Some(urls::live("")),
-                ..EmbedData::new(index, "live", caption.clone())
-            },
-            Embed::Snapshot { every, caption } => EmbedData {
-                src: Some(urls::snapshot()),
-                every: Some(*every),
-                ..EmbedData::new(index, "snapshot", caption.clone())
-            },
-            Embed::Photos {
-                album,
-                count,
-                caption,
-            } => match photos(album, *count as usize) {
-                Ok(list) => EmbedData {
-                    link_url: Some(urls::album(album)),
-                    album: Some(album.clone()),
-                    count: Some(*count),
-                    photos: list,
-                    ..EmbedData::new(index, "photos", caption.clone())
-                },
-                Err(message) => EmbedData::error(index, message, String::new()),
-            },
-            Embed::Invalid { message, source } => {
-                EmbedData::error(index, message.clone(), source.clone())
-            }
-        }
-    }
-
-    fn error(index: usize, message: String, source: String) -> EmbedData {
-        EmbedData {
-            message: Some(message),
-            source: Some(source),
-            ..EmbedData::new(index, "error", None)
-        }
-    }
-
-    /// The partial that renders this embed: `embed_live`, `embed_snapshot`, `embed_photos`,
-    /// `embed_error`.
-    pub fn partial(&self) -> String {
-        format!("embed_{}", self.kind)
-    }
-}
-
 /// The partials every theme has for embeds, with sample embeds for test renders.
 pub fn samples() -> Vec<Embed> {
     vec![
@@ -368,43 +250,5 @@ mod tests {
             Embed::Invalid { source, .. } => assert_eq!(source, "show = movie"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn markers_split_back_into_pieces() {
-        let html = format!("<p>a</p>{TOC_MARKER}{}<p>b</p>{}", marker(0), marker(12));
-        let got: Vec<Piece> = pieces(&html).collect();
-        assert_eq!(
-            got,
-            [
-                Piece::Html("<p>a</p>"),
-                Piece::Toc,
-                Piece::Embed(0),
-                Piece::Html("<p>b</p>"),
-                Piece::Embed(12)
-            ]
-        );
-        assert_eq!(pieces("plain").collect::<Vec<_>>(), [Piece::Html("plain")]);
-    }
-
-    #[test]
-    fn data_of_each_kind() {
-        let none = |_: &str, _: usize| Ok(Vec::new());
-        let live = EmbedData::of(&parse("show = live\nscale=50"), 0, none);
-        assert_eq!(
-            (live.id.as_str(), live.src.as_deref()),
-            ("embed-1", Some("/stream?scale=50"))
-        );
-        assert_eq!(live.partial(), "embed_live");
-        let snap = EmbedData::of(&parse("show = snapshot\nevery = 2"), 1, none);
-        assert_eq!(
-            (snap.src.as_deref(), snap.every),
-            (Some("/snapshot.jpg"), Some(2))
-        );
-        let missing = EmbedData::of(&parse("show = photos\nalbum = nope"), 2, |a, n| {
-            Err(format!("no album {a} ({n})"))
-        });
-        assert_eq!(missing.partial(), "embed_error");
-        assert_eq!(missing.message.as_deref(), Some("no album nope (6)"));
     }
 }
