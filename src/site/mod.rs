@@ -15,6 +15,7 @@ pub mod fold;
 pub mod frontmatter;
 pub mod links;
 pub mod markdown;
+pub mod page;
 pub mod pages;
 pub mod paths;
 pub mod photos;
