@@ -61,6 +61,7 @@ fn pipeline(c: &mut Criterion) {
                     hang_timeout: Duration::from_secs(60),
                     yuv_range: None,
                     orientation: Orientation::default(),
+                    codec: Default::default(),
                 };
                 let service = CaptureService::new(
                     Box::new(|| Ok(Box::new(MockCamera::new()) as Box<dyn Camera>)),

@@ -6,13 +6,18 @@
 //! - a raw YUYV source (mock frames): the encode upright in full range, in limited range, and
 //!   turned 90 and 180 degrees — the turn and the range are read in the one conversion pass.
 //!
-//! Run: `cargo bench --bench rotate`. Kept short (10 samples, ~3 s a case) for a shared machine.
+//! With `--features turbojpeg` each case also runs with libjpeg-turbo (`turbo_*`): an MJPEG frame
+//! turned losslessly (DCT domain), a YUYV frame encoded from YUV planes, and the library alone on
+//! planes split beforehand (`tj_planes_only`: what the split and the turn add on top).
+//!
+//! Run: `cargo bench --bench rotate [--features turbojpeg]`. Kept short (10 samples, ~3 s a case)
+//! for a shared machine.
 
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pistream::video::encode::rotate::rotate_jpeg;
-use pistream::video::encode::{to_jpeg, Conversion, Orientation, Rotation};
+use pistream::video::encode::{to_jpeg, Codec, Conversion, Orientation, Rotation};
 use pistream_camera::{Frame, PixelFormat, YuvRange};
 
 #[path = "common/mock.rs"]
@@ -66,6 +71,22 @@ fn mjpeg(c: &mut Criterion) {
                     out.len()
                 })
             });
+            if orientation.is_identity() {
+                continue;
+            }
+            for codec in Codec::compiled_in() {
+                if codec == Codec::Rust {
+                    continue;
+                }
+                let id = BenchmarkId::new(format!("{}_{name}", codec.name()), &size);
+                group.bench_with_input(id, &jpeg, |b, jpeg| {
+                    b.iter(|| {
+                        out.clear();
+                        (codec.rotate_jpeg(jpeg, orientation, QUALITY, &mut out)).expect("turns");
+                        out.len()
+                    })
+                });
+            }
         }
     }
     group.finish();
@@ -90,14 +111,70 @@ fn yuyv(c: &mut Criterion) {
     for (w, h) in [(640, 480), (1280, 720)] {
         let frame = mock_frame(w, h);
         for (name, conv) in cases {
-            group.bench_with_input(
-                BenchmarkId::new(name, format!("{w}x{h}")),
-                &frame,
-                |b, f| b.iter(|| to_jpeg(f, &conv, QUALITY).expect("encodes").len()),
-            );
+            for codec in Codec::compiled_in() {
+                let name = if codec == Codec::Rust {
+                    name.to_string()
+                } else {
+                    format!("{}_{name}", codec.name())
+                };
+                group.bench_with_input(
+                    BenchmarkId::new(name, format!("{w}x{h}")),
+                    &frame,
+                    |b, f| b.iter(|| codec.to_jpeg(f, &conv, QUALITY).expect("encodes").len()),
+                );
+            }
         }
+        #[cfg(feature = "turbojpeg")]
+        library_alone(&mut group, &frame, w as usize, h as usize);
     }
     group.finish();
+}
+
+/// libjpeg-turbo alone: the frame's YUYV split into 4:2:0 planes once, outside the timing, then
+/// only `compress_yuv_planes` timed. What `turbo_upright_full` adds to it is the split.
+#[cfg(feature = "turbojpeg")]
+fn library_alone(
+    group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    frame: &Frame,
+    w: usize,
+    h: usize,
+) {
+    let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+    for (row, src) in frame.data.chunks_exact(w * 2).enumerate() {
+        for (x, px) in src.chunks_exact(2).enumerate() {
+            y[row * w + x] = px[0];
+        }
+        if row % 2 == 0 {
+            for (x, pair) in src.chunks_exact(4).enumerate() {
+                u[row / 2 * w / 2 + x] = pair[1];
+                v[row / 2 * w / 2 + x] = pair[3];
+            }
+        }
+    }
+    let image = turbojpeg::YuvPlanesImage {
+        y_plane: &y[..],
+        u_plane: &u[..],
+        v_plane: &v[..],
+        width: w,
+        height: h,
+        y_stride: w,
+        u_stride: w / 2,
+        v_stride: w / 2,
+        subsamp: turbojpeg::Subsamp::Sub2x2,
+    };
+    let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
+    compressor.set_quality(QUALITY.into()).expect("quality");
+    group.bench_function(
+        BenchmarkId::new("tj_planes_only", format!("{w}x{h}")),
+        |b| {
+            b.iter(|| {
+                let jpeg = compressor
+                    .compress_yuv_planes_to_owned(&image)
+                    .expect("encodes");
+                jpeg.len()
+            })
+        },
+    );
 }
 
 criterion_group!(benches, mjpeg, yuyv);

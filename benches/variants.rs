@@ -8,7 +8,8 @@
 //!
 //! Cases: a 640x480 JPEG source to 320 wide (exact 1/2), to 250 wide (1/2, then 320 to 250), and at
 //! full size with quality 40 only; a 1280x720 JPEG source to 320; a 1280x720 YUYV source to 320.
-//! Run: `cargo bench --bench variants`. Short (10 samples, ~3 s a case) for a shared 2-core machine.
+//! With `--features turbojpeg`, each case also with libjpeg-turbo (`turbo`: DCT-scaled decode to
+//! YUV planes, encode from planes). Run: `cargo bench --bench variants [--features turbojpeg]`. Short (10 samples, ~3 s a case) for a shared 2-core machine.
 //!
 //! The CPU time comes from `clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`, which only Unix offers: on other
 //! systems this bench says so and measures nothing.

@@ -77,6 +77,8 @@ pub struct ServerState {
     pub encode_workers: usize,
     pub frames_dropped: u64,
     pub uptime_secs: f64,
+    /// `--encoder` as this server resolved it: `rust` or `turbo` (libjpeg-turbo).
+    pub encoder: &'static str,
     pub picture: PictureState,
     pub timelapse: TimelapseState,
 }
@@ -112,6 +114,7 @@ impl App {
             hang_timeout: config.hang_timeout(),
             yuv_range: config.yuv_range(),
             orientation: config.orientation(),
+            codec: config.encoder,
         };
         let device = options.camera.device.clone();
         let capture = CaptureService::new(factory, options)
@@ -222,6 +225,7 @@ impl App {
             encode_workers: stats.encode_workers.load(Relaxed),
             frames_dropped: stats.frames_dropped.load(Relaxed),
             uptime_secs: (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            encoder: options.codec.name(),
             picture,
             timelapse: self.timelapse.state(),
         }

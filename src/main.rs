@@ -12,6 +12,7 @@ fn main() {
     let result = match cli.command {
         Some(Command::Cameras) => {
             print!("{}", pistream::video::cameras::describe_all());
+            print!("{}", pistream::video::encode::codec::describe());
             Ok(())
         }
         Some(Command::Passwd { user }) => {
@@ -50,9 +51,12 @@ async fn serve(config: pistream::config::Config) -> Result<(), String> {
     // The banner, printed once: on stdout, where tests and scripts read it to find the port. (It was
     // also logged to stderr, so a terminal or the journal, which show both streams, showed it twice.)
     println!("pistream listening on http://{}", running.addr);
+    let codec = running.app.capture.options().codec;
     log::info!(
-        "camera {}; photos in {}; pages in {}",
+        "camera {}; encoder {} ({}); photos in {}; pages in {}",
         running.app.capture.backend(),
+        codec.name(),
+        codec.library(),
         running.app.config.pic.display(),
         running.app.config.content.display()
     );

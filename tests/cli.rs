@@ -42,6 +42,35 @@ fn cameras_lists_the_compiled_in_backends() {
     );
 }
 
+#[test]
+fn cameras_lists_the_encoders_and_what_auto_picks() {
+    let out = pistream().arg("cameras").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("encoders (--encoder)"), "{text}");
+    assert!(text.contains("  rust   jpeg-encoder"), "{text}");
+    let auto = if cfg!(feature = "turbojpeg") {
+        "turbo"
+    } else {
+        "rust"
+    };
+    assert!(
+        text.contains(&format!("auto (the default) is {auto} in this build")),
+        "{text}"
+    );
+}
+
+/// A build without libjpeg-turbo refuses `--encoder turbo` at once (clap's exit status 2), saying
+/// how to build one that has it.
+#[cfg(not(feature = "turbojpeg"))]
+#[test]
+fn asking_a_build_without_libjpeg_turbo_for_it_says_how_to_get_it() {
+    let out = pistream().args(["--encoder", "turbo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--features turbojpeg"), "{err}");
+    assert!(err.contains("--encoder rust"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn cameras_lists_the_camera_programs_on_the_path_with_ready_made_lines() {

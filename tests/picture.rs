@@ -3,6 +3,8 @@
 //! black, white and primaries; `--rotate` / `--flip`: the corners of an asymmetric picture land
 //! where a viewer expects in snapshots, photos, the stream and its variants, with width and height
 //! swapped for quarter turns; an MJPEG source (the replay of a photographic frame) is turned too.
+//! Each encoder the build has (`--encoder rust`, and `turbo` with `--features turbojpeg`) gives the
+//! same picture and says which it is in `/api/state`.
 
 mod common;
 
@@ -258,6 +260,29 @@ fn photos_the_stream_and_variants_are_turned_too() {
     assert_eq!(small.dimensions(), (160, 214));
     assert_corners(&small, corners, "variant");
     assert_eq!(server.state()["picture"]["rotate"], 90);
+}
+
+#[test]
+fn every_encoder_turns_the_same_picture_and_says_which_it_is() {
+    use pistream::video::encode::Codec;
+    for codec in Codec::compiled_in() {
+        let server = start_still(None, |c| {
+            c.rotate = RotateArg::R270;
+            c.flip = Some(FlipArg::H);
+            c.encoder = codec;
+        });
+        assert_eq!(server.state()["encoder"], codec.name());
+        // Rotated 270 then mirrored: the anti-diagonal mirror (as --rotate 90 --flip v).
+        let corners = [B, WH, G, R];
+        let what = format!("{codec:?}");
+        let img = snapshot(&server);
+        assert_eq!(img.dimensions(), (H, W), "{what}");
+        assert_corners(&img, corners, &what);
+        let mut viewer = MjpegClient::open(server.addr, "/stream?width=160", false);
+        let small = decode(&viewer.next_part().expect("a variant frame").jpeg);
+        assert_eq!(small.dimensions(), (160, 214), "{what}");
+        assert_corners(&small, corners, &what);
+    }
 }
 
 fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {

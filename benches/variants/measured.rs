@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use pistream::video::encode::{pixels, to_jpeg, variant, Conversion};
+use pistream::video::encode::{pixels, to_jpeg, variant, Codec, Conversion};
 use pistream_camera::{Frame, PixelFormat};
 
 /// CPU time consumed by the whole process (every thread), in nanoseconds.
@@ -152,6 +152,17 @@ fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
                     .len()
             })
         });
+        // libjpeg-turbo (with --features turbojpeg): scaled decode to YUV planes, then encode.
+        for codec in Codec::compiled_in().into_iter().skip(1) {
+            let id = BenchmarkId::new(codec.name(), name);
+            group.bench_with_input(id, frame, |b, f| {
+                b.iter(|| {
+                    (codec.variant(f, &Conversion::NONE, width, quality))
+                        .expect("encodes")
+                        .len()
+                })
+            });
+        }
     }
     let yuyv720 = yuyv_frame(&big);
     group.bench_function(BenchmarkId::new("area", "yuyv1280x720_to_320_q80"), |b| {
@@ -161,6 +172,16 @@ fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
                 .len()
         })
     });
+    for codec in Codec::compiled_in().into_iter().skip(1) {
+        let id = BenchmarkId::new(format!("area_{}", codec.name()), "yuyv1280x720_to_320_q80");
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                (codec.variant(&yuyv720, &Conversion::NONE, Some(320), 80))
+                    .expect("encodes")
+                    .len()
+            })
+        });
+    }
     group.finish();
 }
 

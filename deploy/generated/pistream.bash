@@ -80,7 +80,7 @@ _pistream() {
 
     case "${cmd}" in
         pistream)
-            opts="-h -V --bind --camera --device --source --replay-timing --width --height --fps --quality --pic --content --theme --idle-timeout --watch --unhealthy-after --metrics-public --base-path --auth --auth-file --public-view --allow-origin --trust-proxy --max-viewers --max-connections-per-client --max-head-bytes --head-timeout --max-body-bytes --body-timeout --keep-alive-timeout --stall-timeout --max-variants --hang-timeout --encode-workers --controls-file --yuv-range --rotate --flip --timelapse --timelapse-keep --min-free-space --help --version cameras passwd theme completions man env-file help"
+            opts="-h -V --bind --camera --device --source --replay-timing --width --height --fps --quality --pic --content --theme --idle-timeout --watch --unhealthy-after --metrics-public --base-path --auth --auth-file --public-view --allow-origin --trust-proxy --max-viewers --max-connections-per-client --max-head-bytes --head-timeout --max-body-bytes --body-timeout --keep-alive-timeout --stall-timeout --max-variants --hang-timeout --encode-workers --controls-file --yuv-range --rotate --flip --encoder --timelapse --timelapse-keep --min-free-space --help --version cameras passwd theme completions man env-file help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +220,10 @@ _pistream() {
                     ;;
                 --flip)
                     COMPREPLY=($(compgen -W "h v hv" -- "${cur}"))
+                    return 0
+                    ;;
+                --encoder)
+                    COMPREPLY=($(compgen -W "auto rust turbo" -- "${cur}"))
                     return 0
                     ;;
                 --timelapse)

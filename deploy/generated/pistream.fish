@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pistream_global_optspecs
-    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= encode-workers= controls-file= yuv-range= rotate= flip= timelapse= timelapse-keep= min-free-space= h/help V/version
+    string join \n bind= camera= device= source= replay-timing= width= height= fps= quality= pic= content= theme= idle-timeout= watch= unhealthy-after= metrics-public base-path= auth= auth-file= public-view allow-origin= trust-proxy max-viewers= max-connections-per-client= max-head-bytes= head-timeout= max-body-bytes= body-timeout= keep-alive-timeout= stall-timeout= max-variants= hang-timeout= encode-workers= controls-file= yuv-range= rotate= flip= encoder= timelapse= timelapse-keep= min-free-space= h/help V/version
 end
 
 function __fish_pistream_needs_command
@@ -67,6 +67,9 @@ complete -c pistream -n "__fish_pistream_needs_command" -l rotate -d 'Turn the p
 complete -c pistream -n "__fish_pistream_needs_command" -l flip -d 'Mirror the picture after rotating: `h` left-right, `v` top-bottom, `hv` both (the same as another 180 degrees)' -r -f -a "h\t'Left-right'
 v\t'Top-bottom'
 hv\t'Both'"
+complete -c pistream -n "__fish_pistream_needs_command" -l encoder -d 'The JPEG library that encodes raw frames, turns MJPEG ones and makes stream variants: `rust` (pure Rust, in every build), `turbo` (libjpeg-turbo: only in a build with `--features turbojpeg`), or `auto`: turbo when the build has it, else rust' -r -f -a "auto\t''
+rust\t''
+turbo\t''"
 complete -c pistream -n "__fish_pistream_needs_command" -l timelapse -d 'Take a photo this often into timelapse/YYYY-MM-DD/ in --pic (local date): `2s`, `30s`, `5m`, `1h`, `1h 30m`, at least 1s; `off` takes none. The live page can switch it too: that choice is saved (pistream-timelapse.json next to the --pic folder) and wins over this flag at the next start, until this flag\'s value changes' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l timelapse-keep -d 'Delete timelapse days older than this many days (today counts as one); 0 keeps them all. Photos taken by hand are never deleted' -r
 complete -c pistream -n "__fish_pistream_needs_command" -l min-free-space -d 'Free space the timelapse leaves on the photo folder\'s disk (`500MB`, `2GiB`, `0` for no guard): below it the oldest timelapse days are deleted (never today\'s, never a photo taken by hand), and when that is not enough the timelapse pauses and says why on the live page' -r

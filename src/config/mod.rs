@@ -213,6 +213,13 @@ pub struct Config {
     #[arg(long, env = "PISTREAM_FLIP", value_enum)]
     pub flip: Option<FlipArg>,
 
+    // --- encoders (src/video/encode/codec.rs; README "Encoders")
+    /// The JPEG library that encodes raw frames, turns MJPEG ones and makes stream variants: `rust`
+    /// (pure Rust, in every build), `turbo` (libjpeg-turbo: only in a build with `--features
+    /// turbojpeg`), or `auto`: turbo when the build has it, else rust.
+    #[arg(long, env = "PISTREAM_ENCODER", default_value = "auto", value_parser = picture::parse_encoder())]
+    pub encoder: crate::video::encode::Codec,
+
     // --- timelapse (src/timelapse/; README "Timelapse")
     /// Take a photo this often into timelapse/YYYY-MM-DD/ in --pic (local date): `2s`, `30s`, `5m`,
     /// `1h`, `1h 30m`, at least 1s; `off` takes none. The live page can switch it too: that choice is

@@ -41,6 +41,16 @@ pub enum FlipArg {
     Hv,
 }
 
+/// `--encoder`: one of [`CHOICES`](crate::video::encode::codec::CHOICES) (listed in `--help` and
+/// the completions), resolved to a [`Codec`](crate::video::encode::Codec) this build has; `turbo`
+/// in a build without libjpeg-turbo is clap's error (exit status 2) saying how to get it.
+pub(super) fn parse_encoder(
+) -> impl clap::builder::TypedValueParser<Value = crate::video::encode::Codec> {
+    use crate::video::encode::{codec::CHOICES, Codec};
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(CHOICES).try_map(|name: String| Codec::parse(&name))
+}
+
 impl Config {
     /// `--yuv-range` as the capture stage takes it (`None`: auto).
     pub fn yuv_range(&self) -> Option<pistream_camera::YuvRange> {
@@ -72,5 +82,36 @@ impl Config {
             flip_h,
             flip_v,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Cli;
+    use crate::video::encode::Codec;
+    use clap::Parser;
+
+    fn encoder(args: &[&str]) -> Result<Codec, clap::Error> {
+        let argv = ["pistream"].iter().chain(args);
+        Cli::try_parse_from(argv).map(|cli| cli.serve.encoder)
+    }
+
+    #[test]
+    fn the_encoder_is_auto_by_default_and_turbo_needs_the_feature() {
+        assert_eq!(encoder(&[]).unwrap(), Codec::best());
+        assert_eq!(encoder(&["--encoder", "rust"]).unwrap(), Codec::Rust);
+        let turbo = encoder(&["--encoder", "turbo"]);
+        #[cfg(feature = "turbojpeg")]
+        assert_eq!(turbo.unwrap(), Codec::Turbo);
+        #[cfg(not(feature = "turbojpeg"))]
+        {
+            let e = turbo.unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let text = e.to_string();
+            assert!(text.contains("--encoder"), "{text}");
+            assert!(text.contains("--features turbojpeg"), "{text}");
+        }
+        let e = encoder(&["--encoder", "mozjpeg"]).unwrap_err();
+        assert!(e.to_string().contains("rust"), "{e}");
     }
 }

@@ -114,6 +114,11 @@ impl Variants {
         Ok(Some(variant))
     }
 
+    /// The JPEG library variants are made with: the capture's (`--encoder`).
+    fn codec(&self) -> encode::Codec {
+        self.capture.options().codec
+    }
+
     /// How many variant encoders run now.
     pub fn encoders(&self) -> usize {
         *self.encoders.lock()
@@ -145,7 +150,7 @@ impl Variants {
                 let frame =
                     encode::no_signal_frame(w, h, &format!("encoder crashed: {}", p.message));
                 let none = encode::Conversion::NONE;
-                match encode::to_jpeg(&frame, &none, key.quality) {
+                match self.codec().to_jpeg(&frame, &none, key.quality) {
                     Ok(jpeg) => {
                         let out = EncodedFrame::new(&jpeg, frame, none, false);
                         v.hub.publish(Arc::new(out));
@@ -183,7 +188,7 @@ impl Variants {
                     seen = seq;
                     let Some(v) = variant.upgrade() else { return };
                     let (source, conv) = (&frame.source, &frame.conversion);
-                    match encode::variant(source, conv, key.width, key.quality) {
+                    match self.codec().variant(source, conv, key.width, key.quality) {
                         Ok(jpeg) => {
                             let out = EncodedFrame::new(&jpeg, source.clone(), *conv, frame.live);
                             v.hub.publish(Arc::new(out));

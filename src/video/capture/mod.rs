@@ -31,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime};
 use pistream_camera::{Camera, CameraConfig, CameraControls, CameraError, YuvRange};
 
 use crate::supervise::{Backoff, Spawner};
-use crate::video::encode::{self, orient, Conversion, Orientation};
+use crate::video::encode::{self, orient, Codec, Conversion, Orientation};
 use crate::video::hub::{EncodedFrame, FrameHub, Next};
 use crate::video::watchdog::{self, Heartbeat, Outcome};
 use pipeline::{Fault, Pipeline};
@@ -60,6 +60,8 @@ pub struct CaptureOptions {
     pub yuv_range: Option<YuvRange>,
     /// `--rotate` / `--flip`: how every frame is turned before anybody sees it.
     pub orientation: Orientation,
+    /// `--encoder`: the JPEG library that encodes, turns and scales frames.
+    pub codec: Codec,
 }
 
 impl CaptureOptions {
@@ -376,7 +378,11 @@ impl CaptureService {
         let (w, h) = self.options.output_size();
         let frame = encode::no_signal_frame(w, h, error);
         let conv = Conversion::NONE;
-        match encode::to_jpeg(&frame, &conv, self.options.quality) {
+        match self
+            .options
+            .codec
+            .to_jpeg(&frame, &conv, self.options.quality)
+        {
             Ok(jpeg) => pipeline.publish_now(EncodedFrame::new(&jpeg, frame, conv, false)),
             Err(e) => log::error!("cannot encode the NO SIGNAL frame: {e}"),
         }

@@ -11,7 +11,7 @@ use pistream_camera::{Frame, PixelFormat};
 
 use super::pipeline::{PipelineCounts, Stages};
 use super::CaptureService;
-use crate::video::encode::{self, EncodeError, Encoder, FastEncoder};
+use crate::video::encode::EncodeError;
 use crate::video::hub::EncodedFrame;
 
 impl Stages for CaptureService {
@@ -23,11 +23,14 @@ impl Stages for CaptureService {
         let conv = self.conversion();
         if frame.format == PixelFormat::Jpeg {
             // An MJPEG camera's frame is sent as it came, or turned (decoded and encoded again).
-            let jpeg = encode::to_jpeg(&frame, &conv, self.options.quality)?;
+            let jpeg = self
+                .options
+                .codec
+                .to_jpeg(&frame, &conv, self.options.quality)?;
             return Ok(EncodedFrame::new(&jpeg, frame, conv, true));
         }
         scratch.clear();
-        FastEncoder::new().encode(&frame, &conv, self.options.quality, scratch)?;
+        (self.options.codec).encode(&frame, &conv, self.options.quality, scratch)?;
         Ok(EncodedFrame::new(scratch, frame, conv, true))
     }
 

@@ -1,33 +1,48 @@
-//! Raw frames to JPEG: the [`Encoder`] interface, the default [`FastEncoder`], [`to_jpeg`] (what the
-//! capture task publishes), per-viewer [`variant`]s, and the [`no_signal_frame`] shown while the camera
-//! is down. Plain Rust: no HTTP, no async; the caller runs it off the executor.
+//! Raw frames to JPEG: the [`Encoder`] interface, the default [`FastEncoder`] (and libjpeg-turbo's
+//! `TurboEncoder` with `--features turbojpeg`), the [`Codec`] a server uses (`--encoder`), whose
+//! [`Codec::to_jpeg`] is what the capture task publishes, per-viewer [`variant`]s, and the
+//! [`no_signal_frame`] shown while the camera is down. Plain Rust: no HTTP, no async; the caller
+//! runs it off the executor.
 //!
 //! Every path takes the frame's [`Conversion`]: the range of its YUV samples and how the picture is
 //! turned (`--yuv-range`, `--rotate`, `--flip`), applied while the pixels are read (see [`orient`]).
 //! A camera that sends JPEG (MJPEG) is never re-encoded unless it must be turned: [`to_jpeg`] hands
-//! its bytes on as they are; a turned one goes through [`rotate::rotate_jpeg`].
+//! its bytes on as they are; a turned one goes through [`Codec::rotate_jpeg`].
 
 pub mod area;
+pub mod codec;
 pub mod decode;
 pub mod fast;
 pub mod image_enc;
+#[cfg(feature = "turbojpeg")]
+pub mod lossless;
 pub mod orient;
 pub mod pixels;
+#[cfg(feature = "turbojpeg")]
+pub mod planes;
 pub mod rotate;
 pub mod scale;
+#[cfg(feature = "turbojpeg")]
+pub mod turbo;
+#[cfg(feature = "turbojpeg")]
+pub mod turbo_scale;
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use pistream_camera::{font, Frame, PixelFormat, YuvRange};
 
+pub use codec::Codec;
 pub use fast::{FastEncoder, Sampling};
 pub use image_enc::ImageEncoder;
 pub use orient::{Conversion, Orientation, Rotation};
 pub use scale::{target_size, variant};
+#[cfg(feature = "turbojpeg")]
+pub use turbo::TurboEncoder;
 
-/// Something that turns a raw frame into a baseline JPEG: the seam where an opt-in libjpeg-turbo
-/// encoder plugs in later.
+/// Something that turns a raw frame into a baseline JPEG: [`FastEncoder`] (pure Rust), the opt-in
+/// `TurboEncoder` (libjpeg-turbo, `--features turbojpeg`), and [`ImageEncoder`]
+/// (benchmarks only). Which one a server uses is its [`Codec`].
 pub trait Encoder: Send + Sync {
     /// A short name for logs and benchmarks.
     fn name(&self) -> &'static str;
@@ -149,22 +164,19 @@ thread_local! {
 /// Past this, a thread's scratch buffer is released after use (a one-off huge frame keeps no memory).
 const SCRATCH_KEEP: usize = 4 << 20;
 
-/// The JPEG of `frame` read and turned as `conv` says: a JPEG frame's own bytes (the same `Arc`,
-/// nothing copied) when it needs no turning, else turned by [`rotate::rotate_jpeg`] at `quality`;
-/// a raw frame encoded by [`FastEncoder`] at `quality`.
+/// The JPEG of `frame` read and turned as `conv` says, by the default (pure Rust) [`Codec`]: see
+/// [`Codec::to_jpeg`].
 pub fn to_jpeg(frame: &Frame, conv: &Conversion, quality: u8) -> Result<Arc<[u8]>, EncodeError> {
-    if frame.format == PixelFormat::Jpeg && conv.orientation.is_identity() {
-        return Ok(frame.data.clone());
-    }
+    Codec::Rust.to_jpeg(frame, conv, quality)
+}
+
+/// What `encode` appends to this thread's scratch buffer, as a shared frame.
+pub(crate) fn shared_from_scratch(
+    encode: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+) -> Result<Arc<[u8]>, EncodeError> {
     SCRATCH.with_borrow_mut(|buf| {
         buf.clear();
-        let result = if frame.format == PixelFormat::Jpeg {
-            check_quality(quality)
-                .and_then(|()| rotate::rotate_jpeg(&frame.data, conv.orientation, quality, buf))
-        } else {
-            FastEncoder::new().encode(frame, conv, quality, buf)
-        };
-        let jpeg = result.map(|()| Arc::from(&buf[..]));
+        let jpeg = encode(buf).map(|()| Arc::from(&buf[..]));
         if buf.capacity() > SCRATCH_KEEP {
             *buf = Vec::new();
         }

@@ -2,11 +2,12 @@
 //! variant by the server, however many viewers share it.
 //!
 //! A raw frame (YUYV, RGB, BGRA) is scaled by the [`super::area`] filter on YCbCr rows read
-//! straight from the camera's format, then encoded by [`FastEncoder`]. A JPEG frame is first decoded
-//! in the DCT domain at the nearest power-of-two size at or above the target ([`super::decode`]), so
-//! the filter only does the last, small step, or none (640 to 320 wide is an exact 1/2): no full-size
-//! decode for a smaller output. A same-size (quality-only) variant of a JPEG frame is a full decode
-//! straight to YCbCr and an encode from it: no colour conversion either way.
+//! straight from the camera's format, then encoded by the server's [`Codec`]. A JPEG frame is first
+//! decoded in the DCT domain at the nearest power-of-two size at or above the target (by
+//! [`super::decode`], or by libjpeg-turbo in `turbo_scale` with that codec), so the filter only does
+//! the last, small step, or none (640 to 320 wide is an exact 1/2): no full-size decode for a
+//! smaller output. A same-size (quality-only) variant of a JPEG frame is a full decode straight to
+//! YCbCr and an encode from it: no colour conversion either way.
 //!
 //! The frame's [`Conversion`] applies here as in the main stream: the filter reads the turned
 //! picture's rows ([`Oriented`]), YUYV samples in their range, so a variant is the published
@@ -17,7 +18,7 @@ use pistream_camera::{Frame, PixelFormat};
 use super::decode::JpegSource;
 use super::orient::{Conversion, Oriented, YcbcrSource};
 use super::rotate::DecodedPixels;
-use super::{area, check_quality, EncodeError, FastEncoder, Raw};
+use super::{area, check_quality, Codec, EncodeError, FastEncoder, Raw};
 
 /// The smallest side a variant is scaled to (one 4:2:0 MCU).
 pub const MIN_SIDE: u32 = 16;
@@ -37,7 +38,19 @@ pub fn target_size(src_w: u32, src_h: u32, width: Option<u32>) -> (u32, u32) {
 
 /// `frame`, read and turned as `conv` says, scaled down to `width` (see [`target_size`]; the width
 /// is that of the turned picture) and encoded as JPEG at `quality`.
+/// Made by the default (pure Rust) [`Codec`]; [`Codec::variant`] picks the library.
 pub fn variant(
+    frame: &Frame,
+    conv: &Conversion,
+    width: Option<u32>,
+    quality: u8,
+) -> Result<Vec<u8>, EncodeError> {
+    variant_by(Codec::Rust, frame, conv, width, quality)
+}
+
+/// [`variant`] made by `codec`.
+pub(crate) fn variant_by(
+    codec: Codec,
     frame: &Frame,
     conv: &Conversion,
     width: Option<u32>,
@@ -45,7 +58,11 @@ pub fn variant(
 ) -> Result<Vec<u8>, EncodeError> {
     check_quality(quality)?;
     if frame.format == PixelFormat::Jpeg {
-        return jpeg_variant(&frame.data, width, quality, conv);
+        return match codec {
+            Codec::Rust => jpeg_variant(&frame.data, width, quality, conv),
+            #[cfg(feature = "turbojpeg")]
+            Codec::Turbo => super::turbo_scale::jpeg_variant(&frame.data, width, quality, conv),
+        };
     }
     let src = Raw::of(frame)?;
     let (sw, sh) = conv
@@ -54,17 +71,17 @@ pub fn variant(
     let (tw, th) = target_size(sw, sh, width);
     let mut out = output_buffer(tw, th);
     if (tw, th) == (sw, sh) {
-        FastEncoder::new().encode_raw(&src, conv, quality, &mut out)?;
+        codec.encode_raw(&src, conv, quality, &mut out)?;
         return Ok(out);
     }
     let view = Oriented::new(src.pixels(conv.range), conv.orientation);
-    scale_and_encode(&view, (tw, th), quality, out)
+    scale_and_encode(codec, &view, (tw, th), quality, out)
 }
 
 /// A JPEG frame's variant: decoded in the DCT domain at the smallest power-of-two scale that is at
 /// least the target size, box-filtered the rest of the way only when that scale is not exact, and
 /// encoded from YCbCr as the decoder gave it (see [`super::decode`]).
-fn jpeg_variant(
+pub(crate) fn jpeg_variant(
     jpeg: &[u8],
     width: Option<u32>,
     quality: u8,
@@ -83,44 +100,40 @@ fn jpeg_variant(
         return Ok(out);
     }
     let view = Oriented::new(DecodedPixels(&pic), turn);
-    scale_and_encode(&view, (tw, th), quality, out)
+    scale_and_encode(Codec::Rust, &view, (tw, th), quality, out)
 }
 
 /// [`target_size`] of a `w` x `h` picture once `conv` has turned it.
-fn target_size_turned(w: u32, h: u32, width: Option<u32>, conv: &Conversion) -> (u32, u32) {
+pub(crate) fn target_size_turned(
+    w: u32,
+    h: u32,
+    width: Option<u32>,
+    conv: &Conversion,
+) -> (u32, u32) {
     let (w, h) = conv.orientation.output_size(w, h);
     target_size(w, h, width)
 }
 
-/// The turned picture `view` box-filtered to `size` and encoded.
-fn scale_and_encode<S: YcbcrSource>(
+/// The turned picture `view` box-filtered to `size` and encoded by `codec`.
+pub(crate) fn scale_and_encode<S: YcbcrSource>(
+    codec: Codec,
     view: &Oriented<S>,
     size: (u32, u32),
     quality: u8,
-    out: Vec<u8>,
+    mut out: Vec<u8>,
 ) -> Result<Vec<u8>, EncodeError> {
     let (vw, vh) = view.size();
     let scaled = area::scale_to_yuyv((vw as u32, vh as u32), size, |sy, y, cb, cr| {
         view.row(sy, y, cb, cr)
     });
-    encode_yuyv(&scaled, size.0, size.1, quality, out)
+    let raw = Raw::new(PixelFormat::Yuyv, size.0, size.1, &scaled)?;
+    codec.encode_raw(&raw, &Conversion::NONE, quality, &mut out)?;
+    Ok(out)
 }
 
 /// Typical encoded size is well under a tenth of the YUYV size: reserve that, grow if needed.
-fn output_buffer(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn output_buffer(w: u32, h: u32) -> Vec<u8> {
     Vec::with_capacity(w as usize * h as usize / 4)
-}
-
-fn encode_yuyv(
-    yuyv: &[u8],
-    w: u32,
-    h: u32,
-    quality: u8,
-    mut out: Vec<u8>,
-) -> Result<Vec<u8>, EncodeError> {
-    let raw = Raw::new(PixelFormat::Yuyv, w, h, yuyv)?;
-    FastEncoder::new().encode_raw(&raw, &Conversion::NONE, quality, &mut out)?;
-    Ok(out)
 }
 
 #[cfg(test)]
