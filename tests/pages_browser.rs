@@ -3,7 +3,7 @@
 //! contents and camera embeds, and the search page with results — each at phone size (360x740,
 //! touch) and desktop size (1280x800), in the light and the dark colour scheme, in Chromium.
 //! A screenshot of each goes under `target/screenshots/`; the layout facts of
-//! [`common::browser::LAYOUT_JS`] are asserted: no horizontal scroll, buttons at least 40 px tall,
+//! `Browser::assert_layout` are asserted: no horizontal scroll, buttons at least 40 px tall,
 //! body, text and muted-text contrast >= 4.5:1.
 
 mod common;
@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::browser::{Browser, LAYOUT_JS};
+use common::browser::Browser;
 use serde_json::json;
 
 const PAGE: &str = r#"+++
@@ -68,7 +68,7 @@ fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
         .save(s.pic.join(format!("garden-{i}.jpg")))
         .unwrap();
     }
-    s.running.as_ref().unwrap().app.gallery.refresh().unwrap();
+    s.refresh_gallery();
     let pages = [
         ("live", "/live"),
         ("page", "/pages/garden"),
@@ -98,27 +98,12 @@ fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
                 let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
                 b.screenshot(&shot);
                 taken.push(shot);
-                let m = b.run(&format!("var deviceWidth = {w};\n{LAYOUT_JS}"));
-                let at = format!("{page} on a {device} ({scheme}): {m}");
-                assert_eq!(m["dark"], dark, "the colour scheme is emulated: {at}");
-                assert!(
-                    m["scrollWidth"].as_f64() <= m["innerWidth"].as_f64(),
-                    "no horizontal scroll: {at}"
-                );
-                // A phone widens its layout viewport for a page that does not fit: then there is
-                // no scroll, but everything is drawn smaller.
-                assert_eq!(m["wide"], json!([]), "nothing wider than the screen: {at}");
-                assert_eq!(m["innerWidth"], w, "the page fits the screen: {at}");
+                let m = b.assert_layout(w, dark, &format!("{page} on a {device} ({scheme})"));
                 if page != "page" {
                     assert!(
                         m["buttons"].as_u64() > Some(0),
-                        "its buttons were measured: {at}"
+                        "its buttons were measured: {m}"
                     );
-                }
-                assert_eq!(m["small"], json!([]), "buttons at least 40 px tall: {at}");
-                for what in ["body", "text", "muted"] {
-                    let ratio = m[what].as_f64().unwrap_or_else(|| panic!("{what}: {at}"));
-                    assert!(ratio >= 4.5, "{what} contrast {ratio:.2} < 4.5: {at}");
                 }
             }
             // What each page is meant to show is there (not an error page that lays out well).

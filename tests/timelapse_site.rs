@@ -35,14 +35,7 @@ fn make_day(server: &TestServer, n: usize) -> PathBuf {
         img.save(dir.join(format!("20260105-12{:02}{:02}-000.jpg", i / 60, i % 60)))
             .unwrap();
     }
-    server
-        .running
-        .as_ref()
-        .unwrap()
-        .app
-        .gallery
-        .refresh()
-        .unwrap();
+    server.refresh_gallery();
     dir
 }
 
@@ -68,14 +61,7 @@ fn only_a_day_album_offers_its_video_and_the_plain_form_comes_back_to_it() {
     image::RgbImage::new(8, 8)
         .save(server.pic.join("holiday/a.jpg"))
         .unwrap();
-    server
-        .running
-        .as_ref()
-        .unwrap()
-        .app
-        .gallery
-        .refresh()
-        .unwrap();
+    server.refresh_gallery();
 
     let day = page(&server, &format!("/albums/timelapse/{DAY}"));
     assert!(

@@ -247,6 +247,29 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
+    /// Measures the page's layout ([`LAYOUT_JS`], on a screen `width` px wide) and asserts what
+    /// every page must keep (issue 11.4): the colour scheme asked for (`dark`), no horizontal
+    /// scroll and nothing wider than the screen (a phone would widen its layout viewport and draw
+    /// everything smaller), buttons at least 40 px tall, body, text and muted-text contrast
+    /// >= 4.5:1. `at` names the page in messages. Returns the facts for checks of the caller's own.
+    pub fn assert_layout(&self, width: u32, dark: bool, at: &str) -> Value {
+        let m = self.run(&format!("var deviceWidth = {width};\n{LAYOUT_JS}"));
+        let at = format!("{at}: {m}");
+        assert_eq!(m["dark"], dark, "the colour scheme is emulated: {at}");
+        assert!(
+            m["scrollWidth"].as_f64() <= m["innerWidth"].as_f64(),
+            "no horizontal scroll: {at}"
+        );
+        assert_eq!(m["wide"], json!([]), "nothing wider than the screen: {at}");
+        assert_eq!(m["innerWidth"], width, "the page fits the screen: {at}");
+        assert_eq!(m["small"], json!([]), "buttons at least 40 px tall: {at}");
+        for what in ["body", "text", "muted"] {
+            let ratio = m[what].as_f64().unwrap_or_else(|| panic!("{what}: {at}"));
+            assert!(ratio >= 4.5, "{what} contrast {ratio:.2} < 4.5: {at}");
+        }
+        m
+    }
+
     /// The WebDriver id of the first element matching `css`.
     pub fn find(&self, css: &str) -> String {
         let found = self.cmd(

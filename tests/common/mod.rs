@@ -66,6 +66,17 @@ pub fn start_with_factory(
 }
 
 impl TestServer {
+    /// Has the gallery rescan the photo folder now (tests run without the file watcher).
+    pub fn refresh_gallery(&self) {
+        self.running
+            .as_ref()
+            .unwrap()
+            .app
+            .gallery
+            .refresh()
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
