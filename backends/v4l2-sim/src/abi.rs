@@ -21,6 +21,7 @@ const fn iow(nr: u64, size: usize) -> u64 {
 }
 
 pub const VIDIOC_ENUM_FMT: u64 = iowr(2, size_of::<FmtDesc>());
+pub const VIDIOC_G_FMT: u64 = iowr(4, size_of::<Format>());
 pub const VIDIOC_S_FMT: u64 = iowr(5, size_of::<Format>());
 pub const VIDIOC_REQBUFS: u64 = iowr(8, size_of::<RequestBuffers>());
 pub const VIDIOC_QUERYBUF: u64 = iowr(9, size_of::<Buffer>());
@@ -43,6 +44,13 @@ pub const CTRL_FLAG_NEXT_CTRL: u32 = 0x8000_0000;
 pub const CTRL_FLAG_NEXT_COMPOUND: u32 = 0x4000_0000;
 pub const CTRL_FLAG_READ_ONLY: u32 = 0x0004;
 pub const CTRL_FLAG_INACTIVE: u32 = 0x0010;
+
+/// `V4L2_COLORSPACE_*` and `V4L2_QUANTIZATION_*`: what a format's colour is, as G_FMT/S_FMT report it.
+pub const COLORSPACE_JPEG: u32 = 7;
+pub const COLORSPACE_SRGB: u32 = 8;
+pub const QUANTIZATION_DEFAULT: u32 = 0;
+pub const QUANTIZATION_FULL_RANGE: u32 = 1;
+pub const QUANTIZATION_LIM_RANGE: u32 = 2;
 
 pub const BUF_TYPE_VIDEO_CAPTURE: u32 = 1;
 pub const MEMORY_MMAP: u32 = 1;
@@ -257,6 +265,8 @@ mod tests {
         assert_eq!(VIDIOC_QBUF, 3227014671);
         assert_eq!(VIDIOC_QUERYBUF, 3227014665);
         assert_eq!(VIDIOC_S_FMT, 3234878981);
+        // _IOWR('V', 4, struct v4l2_format), from linux/videodev2.h (rscam never calls it).
+        assert_eq!(VIDIOC_G_FMT, 0xc0d0_5604);
         assert_eq!(VIDIOC_G_CTRL, 3221771803);
         assert_eq!(VIDIOC_QUERYCTRL, 3225703972);
         assert_eq!(VIDIOC_QUERYMENU, 3224131109);

@@ -87,6 +87,10 @@ pub(crate) struct Device {
     pub delivered: usize,
     /// The device's controls, in id order; values kept across opens, reset on unplug.
     pub controls: Vec<SimControl>,
+    /// The colorspace and quantization S_FMT and G_FMT report (`V4L2_COLORSPACE_*`,
+    /// `V4L2_QUANTIZATION_*`).
+    pub colorspace: u32,
+    pub quantization: u32,
 }
 
 pub(crate) struct Open {

@@ -1,5 +1,6 @@
 //! `v4l2_ioctl`: the requests rscam issues, answered the way a UVC driver does — enumerations by index
-//! until EINVAL, S_FMT/S_PARM adjusting to the nearest mode offered, buffers queued and dequeued, a
+//! until EINVAL, S_FMT/S_PARM adjusting to the nearest mode offered, G_FMT (which rscam never asks,
+//! but the backend does, for the format's quantization) on any fd of the device, buffers queued and dequeued, a
 //! blocking DQBUF, the control requests (`controls.rs`) — and ENOTTY for everything else.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,6 +20,7 @@ pub(crate) unsafe fn ioctl(fd: c_int, request: u64, arg: *mut libc::c_void) -> R
         VIDIOC_ENUM_FMT => enum_fmt(fd, &mut *(arg as *mut FmtDesc)),
         VIDIOC_ENUM_FRAMESIZES => enum_sizes(fd, &mut *(arg as *mut FrmSizeEnum)),
         VIDIOC_ENUM_FRAMEINTERVALS => enum_intervals(fd, &mut *(arg as *mut FrmIvalEnum)),
+        VIDIOC_G_FMT => g_fmt(fd, &mut *(arg as *mut Format)),
         VIDIOC_S_FMT => s_fmt(fd, &mut *(arg as *mut Format)),
         VIDIOC_S_PARM => s_parm(fd, &mut *(arg as *mut StreamParm)),
         VIDIOC_REQBUFS => reqbufs(fd, &mut *(arg as *mut RequestBuffers)),
@@ -116,12 +118,7 @@ fn s_fmt(fd: c_int, fmt: &mut Format) -> Result<(), c_int> {
         .ok_or(libc::EINVAL)?;
     let code = f.code();
     let first_interval = f.intervals.first().copied().unwrap_or((1, 30));
-    fmt.pix.pixelformat = code;
-    fmt.pix.width = size.0;
-    fmt.pix.height = size.1;
-    fmt.pix.field = FIELD_NONE;
-    fmt.pix.bytesperline = if f.compressed { 0 } else { size.0 * 2 };
-    fmt.pix.sizeimage = frame_bytes(code, size);
+    describe(&mut fmt.pix, dev, f, size);
     open.fourcc = code;
     open.size = size;
     open.buf_len = fmt.pix.sizeimage;
@@ -131,6 +128,41 @@ fn s_fmt(fd: c_int, fmt: &mut Format) -> Result<(), c_int> {
         height: size.1,
         interval: first_interval,
     });
+    Ok(())
+}
+
+/// Fills `pix` with the format `f` at `size`, and the colour the device reports.
+fn describe(pix: &mut PixFormat, dev: &Device, f: &SimFormat, size: (u32, u32)) {
+    let code = f.code();
+    pix.pixelformat = code;
+    pix.width = size.0;
+    pix.height = size.1;
+    pix.field = FIELD_NONE;
+    pix.bytesperline = if f.compressed { 0 } else { size.0 * 2 };
+    pix.sizeimage = frame_bytes(code, size);
+    pix.colorspace = dev.colorspace;
+    pix.quantization = dev.quantization;
+}
+
+/// The device's current format, on any of its fds (the format is the device's, as in the kernel):
+/// what S_FMT last set, else the first mode offered.
+fn g_fmt(fd: c_int, fmt: &mut Format) -> Result<(), c_int> {
+    let mut reg = sim().state.lock();
+    let (_, dev) = reg.live(fd)?;
+    if fmt.typ != BUF_TYPE_VIDEO_CAPTURE {
+        return Err(libc::EINVAL);
+    }
+    let (f, size) = match &dev.negotiated {
+        Some(n) => (
+            format_of(&dev.formats, u32::from_le_bytes(n.fourcc))?,
+            (n.width, n.height),
+        ),
+        None => {
+            let f = dev.formats.first().ok_or(libc::EINVAL)?;
+            (f, *f.sizes.first().ok_or(libc::EINVAL)?)
+        }
+    };
+    describe(&mut fmt.pix, dev, f, size);
     Ok(())
 }
 

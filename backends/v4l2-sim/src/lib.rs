@@ -1,7 +1,8 @@
 //! A simulated V4L2 camera for tests: stands in for the five libv4l2 functions rscam calls, so the
 //! backend's real rscam code runs against a device that offers MJPEG and YUYV modes, delivers the
-//! frames a test pushes, has controls ([`SimCamera::set_controls`], e.g. [`uvc_controls`]), and can
-//! be unplugged (EIO, then ENODEV) and plugged back — on a machine with no camera, no kernel module
+//! frames a test pushes, has controls ([`SimCamera::set_controls`], e.g. [`uvc_controls`]), reports
+//! its format's colorspace and quantization through S_FMT and G_FMT ([`SimCamera::report_colour`]),
+//! and can be unplugged (EIO, then ENODEV) and plugged back — on a machine with no camera, no kernel module
 //! and no libv4l2.
 //!
 //! Use it as a dev-dependency, together with `pistream-v4l2-stub` (an empty `libv4l2.a` so that
@@ -23,6 +24,10 @@ mod ioctl;
 
 use std::time::{Duration, Instant};
 
+pub use abi::{
+    COLORSPACE_JPEG, COLORSPACE_SRGB, QUANTIZATION_DEFAULT, QUANTIZATION_FULL_RANGE,
+    QUANTIZATION_LIM_RANGE,
+};
 pub use controls::{uvc_controls, SimControl, SimControlType};
 pub use device::{Negotiated, SimFormat};
 #[doc(hidden)]
@@ -103,6 +108,10 @@ impl SimCamera {
                 max_held: 0,
                 delivered: 0,
                 controls: Vec::new(),
+                // What the UVC driver reports for YUYV: sRGB, quantization left at the default
+                // (which V4L2 defines as limited range for YUV).
+                colorspace: COLORSPACE_SRGB,
+                quantization: QUANTIZATION_DEFAULT,
             },
         );
         SimCamera {
@@ -156,6 +165,16 @@ impl SimCamera {
     pub fn set_controls(&self, mut controls: Vec<SimControl>) {
         controls.sort_by_key(|c| c.id);
         self.with(|d| d.controls = controls);
+    }
+
+    /// Makes S_FMT and G_FMT report `colorspace` and `quantization` (e.g. [`COLORSPACE_SRGB`] and
+    /// [`QUANTIZATION_FULL_RANGE`] for a camera that sends full-range YUYV). A new camera reports
+    /// sRGB with the default quantization, as the UVC driver does.
+    pub fn report_colour(&self, colorspace: u32, quantization: u32) {
+        self.with(|d| {
+            d.colorspace = colorspace;
+            d.quantization = quantization;
+        });
     }
 
     /// The value control `id` holds in the device now.
