@@ -90,6 +90,9 @@ pub struct PictureState {
     pub yuv_range: Option<String>,
     /// Why that range: `--yuv-range`, `camera` (it reported it) or `default`.
     pub yuv_range_from: Option<&'static str>,
+    /// The same in words: `set by --yuv-range`, `reported by V4L2` (or by another backend's
+    /// camera), or `assumed: ...` when the camera does not say.
+    pub yuv_range_reason: Option<String>,
     /// Degrees clockwise.
     pub rotate: u32,
     /// `h`, `v`, `hv` or null.
@@ -199,6 +202,7 @@ impl App {
         let picture = PictureState {
             yuv_range: range.map(|(r, _)| r.to_string()),
             yuv_range_from: range.map(|(_, from)| from),
+            yuv_range_reason: range.map(|(_, from)| range_reason(from, self.capture.backend())),
             rotate: turn.rotate.degrees(),
             flip: match (turn.flip_h, turn.flip_v) {
                 (true, true) => Some("hv"),
@@ -261,4 +265,15 @@ pub fn watch_files(
             site.events().publish("gallery");
         }
     })
+}
+
+/// `picture.yuv_range_reason`: why YUYV is read in its range, from [`orient::resolve_range`]'s
+/// `from` and the camera backend's name.
+fn range_reason(from: &str, backend: &str) -> String {
+    match (from, backend) {
+        ("--yuv-range", _) => "set by --yuv-range".into(),
+        ("camera", "v4l2") => "reported by V4L2".into(),
+        ("camera", other) => format!("reported by the {other} camera"),
+        _ => "assumed: the camera does not report it, and most send limited".into(),
+    }
 }

@@ -166,6 +166,12 @@ fn limited_range_yuyv_comes_out_with_true_black_white_and_primaries() {
     let state = server.state();
     assert_eq!(state["picture"]["yuv_range"], "limited");
     assert_eq!(state["picture"]["yuv_range_from"], "default");
+    assert!(
+        state["picture"]["yuv_range_reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("assumed")),
+        "{state}"
+    );
     // A variant is read in the same range.
     let mut viewer = MjpegClient::open(server.addr, "/stream?width=160", false);
     let part = viewer.next_part().expect("a variant frame");
@@ -182,7 +188,9 @@ fn the_range_flag_wins_and_a_camera_that_says_full_is_believed() {
     let (black, white) = (img.get_pixel(W / 2, H / 2).0, img.get_pixel(W - 16, 16).0);
     assert!(near(black, (16, 16, 16), 4), "black is {black:?}");
     assert!(near(white, (235, 235, 235), 4), "white is {white:?}");
-    assert_eq!(server.state()["picture"]["yuv_range_from"], "--yuv-range");
+    let picture = &server.state()["picture"];
+    assert_eq!(picture["yuv_range_from"], "--yuv-range");
+    assert_eq!(picture["yuv_range_reason"], "set by --yuv-range");
     drop(server);
 
     let server = start_still(Some(YuvRange::Full), |_| {});
@@ -191,6 +199,10 @@ fn the_range_flag_wins_and_a_camera_that_says_full_is_believed() {
     let state = server.state();
     assert_eq!(state["picture"]["yuv_range"], "full");
     assert_eq!(state["picture"]["yuv_range_from"], "camera");
+    assert_eq!(
+        state["picture"]["yuv_range_reason"],
+        "reported by the still camera"
+    );
     drop(server);
 
     let server = start_still(Some(YuvRange::Full), |c| c.yuv_range = YuvRangeArg::Limited);

@@ -4,7 +4,8 @@
 //! `VIDIOC_S_EXT_CTRLS` and the device holds the value, out-of-range values (which a driver would
 //! clamp) and manual values an auto mode governs are refused in words, and the server's control
 //! store puts the saved values back when the device returns with its defaults (unplugged and plugged
-//! in again) and when a new server starts.
+//! in again) and when a new server starts; and a YUYV camera's samples are read in the range the
+//! driver reports (`VIDIOC_G_FMT`'s quantization), which `/api/state` shows with its reason.
 //!
 //! The backend is `--features pi`'s, so this runs with that feature, on Linux:
 //! `cargo test --features pi --test v4l2_server` (`.ci/run` does). The test binary defines libv4l2's
@@ -20,7 +21,10 @@ use std::time::Duration;
 use pistream_camera::Camera;
 use pistream_mock::MockControl;
 use pistream_v4l2::{V4l2Camera, V4l2Options};
-use pistream_v4l2_sim::{uvc_controls, SimCamera, SimFormat};
+use pistream_v4l2_sim::{
+    uvc_controls, SimCamera, SimFormat, COLORSPACE_SRGB, QUANTIZATION_FULL_RANGE,
+    QUANTIZATION_LIM_RANGE,
+};
 use serde_json::{json, Value};
 
 pistream_v4l2_sim::export_v4l2!();
@@ -256,4 +260,34 @@ fn saved_values_come_back_on_a_replugged_device_and_a_new_server() {
     );
     assert_eq!(control(&list, "white_balance_temperature")["value"], 5000);
     assert_eq!(sim.control_value(WB_TEMPERATURE), Some(5000));
+}
+
+#[test]
+fn yuyv_is_read_in_the_range_v4l2_reports() {
+    // Studio black (Y 16, neutral chroma): limited range makes it black (0), full range leaves it
+    // the dark grey 16 it then is.
+    for (quantization, range, black) in [
+        (QUANTIZATION_FULL_RANGE, "full", 16),
+        (QUANTIZATION_LIM_RANGE, "limited", 0),
+    ] {
+        let sim = SimCamera::install(
+            &format!("/sim/server-range-{range}"),
+            vec![SimFormat::yuyv(&[(64, 48)], &[20])],
+        );
+        sim.report_colour(COLORSPACE_SRGB, quantization);
+        sim.stream_at_frame_rate([16u8, 128].repeat(64 * 48));
+        let dir = tempfile::tempdir().unwrap();
+        let s = server(&sim, &dir.path().join("controls.json"));
+        let r = common::request(s.addr, "GET", "/snapshot.jpg", &[], b"");
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let img = image::load_from_memory(&r.body)
+            .expect("decodes")
+            .to_luma8();
+        let got = img.get_pixel(32, 24).0[0];
+        assert!((got as i32 - black).abs() <= 3, "{range}: black is {got}");
+        let picture = &s.state()["picture"];
+        assert_eq!(picture["yuv_range"], range, "{picture}");
+        assert_eq!(picture["yuv_range_from"], "camera", "{picture}");
+        assert_eq!(picture["yuv_range_reason"], "reported by V4L2", "{picture}");
+    }
 }

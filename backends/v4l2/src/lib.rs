@@ -6,7 +6,8 @@
 //! through untouched except for a missing Huffman table; YUYV and RGB24 frames are delivered raw for
 //! the server to encode. Errors say what to do ([`errors`]); an unplugged camera turns into
 //! [`CameraError::Disconnected`], and opening again after it is back works. The device's [`controls`]
-//! are reachable while it captures.
+//! are reachable while it captures. A YUYV stream's sample range is what the driver reports for
+//! the format just set ([`quantization`]), so `--yuv-range auto` follows the camera.
 //!
 //! rscam is used with libv4l2 (its default, not `no_wrapper`): see docs/PLATFORMS.md for why, and for
 //! the `no-wrapper` feature that switches the whole build to direct ioctls.
@@ -17,6 +18,7 @@ pub mod devices;
 pub mod errors;
 pub mod frames;
 pub mod negotiate;
+pub mod quantization;
 mod worker;
 
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use std::time::Duration;
 
 use pistream_camera::{
     async_trait, Camera, CameraConfig, CameraControls, CameraError, DeviceInfo, Frame, PixelFormat,
-    StreamInfo,
+    StreamInfo, YuvRange,
 };
 
 use crate::controls::V4l2Controls;
@@ -166,9 +168,7 @@ fn start(device: &str, config: &CameraConfig) -> Result<(rscam::Camera, StreamIn
                     fps,
                     format,
                     description: format!("V4L2 {device}: {mode} at {fps:.2} fps ({passthrough})"),
-                    // rscam keeps the negotiated format's `quantization` to itself: unknown here,
-                    // so the server takes YUYV as limited (what UVC cameras send).
-                    yuv_range: None,
+                    yuv_range: reported_range(device, format, &fourcc),
                 };
                 return Ok((camera, info));
             }
@@ -184,6 +184,35 @@ fn start(device: &str, config: &CameraConfig) -> Result<(rscam::Camera, StreamIn
         &mode,
         last_err.unwrap_or(rscam::Error::BadInterval),
     ))
+}
+
+/// The range of the YUYV samples as the driver reports it (`VIDIOC_G_FMT`, see [`quantization`]);
+/// `None` for a format without YUV samples, or when the driver's answer is missing or not about
+/// the format just set (the server then assumes limited and says so).
+fn reported_range(device: &str, format: PixelFormat, fourcc: &[u8; 4]) -> Option<YuvRange> {
+    if format != PixelFormat::Yuyv {
+        return None;
+    }
+    match quantization::query(device) {
+        Ok(r) if &r.pixelformat == fourcc => {
+            let range = r.yuv_range();
+            let said = range.map_or("unknown".to_string(), |r| format!("{r} range"));
+            log::debug!("{device}: VIDIOC_G_FMT reports {}: {said}", r.describe());
+            range
+        }
+        Ok(r) => {
+            log::debug!(
+                "{device}: VIDIOC_G_FMT reports {}, not the {} just set; YUYV range unknown",
+                fourcc_str(&r.pixelformat),
+                fourcc_str(fourcc)
+            );
+            None
+        }
+        Err(e) => {
+            log::debug!("{device}: VIDIOC_G_FMT: {e}; YUYV range unknown");
+            None
+        }
+    }
 }
 
 #[async_trait]

@@ -1,5 +1,5 @@
 //! The V4L2 backend's real rscam code against the simulated camera: mode choice, MJPEG passthrough,
-//! Huffman table insertion, raw YUYV delivery, truncated frames, buffer release, unplug and replug.
+//! Huffman table insertion, raw YUYV delivery and its reported range, truncated frames, buffer release, unplug and replug.
 #![cfg(target_os = "linux")]
 // The simulator replaces libv4l2; with `no-wrapper` rscam calls libc directly and cannot be simulated.
 #![cfg(not(feature = "no-wrapper"))]
@@ -9,9 +9,12 @@ mod common;
 use std::time::Duration;
 
 use common::{camera, close, config, jpeg, without_huffman_tables};
-use pistream_camera::{Camera, CameraError, PixelFormat};
+use pistream_camera::{Camera, CameraError, PixelFormat, YuvRange};
 use pistream_v4l2::{V4l2Camera, V4l2Options};
-use pistream_v4l2_sim::{Negotiated, SimCamera, SimFormat};
+use pistream_v4l2_sim::{
+    Negotiated, SimCamera, SimFormat, COLORSPACE_JPEG, COLORSPACE_SRGB, QUANTIZATION_DEFAULT,
+    QUANTIZATION_FULL_RANGE, QUANTIZATION_LIM_RANGE,
+};
 
 pistream_v4l2_sim::export_v4l2!();
 
@@ -124,6 +127,50 @@ async fn yuyv_frames_are_delivered_raw_at_their_exact_length() {
     sent.reverse();
     sim.push_frame(sent.clone());
     assert_eq!(&cam.next_frame().await.unwrap().data[..], &sent[..]);
+    close(&mut cam, &sim).await;
+}
+
+#[async_std::test]
+async fn yuyv_range_is_the_quantization_the_driver_reports() {
+    // (colorspace, quantization) as G_FMT reports them, and the range they mean for YUYV.
+    let cases = [
+        (COLORSPACE_SRGB, QUANTIZATION_FULL_RANGE, YuvRange::Full),
+        (COLORSPACE_SRGB, QUANTIZATION_LIM_RANGE, YuvRange::Limited),
+        // DEFAULT follows the colorspace: limited for YUV, except JPEG's, which is full.
+        (COLORSPACE_SRGB, QUANTIZATION_DEFAULT, YuvRange::Limited),
+        (COLORSPACE_JPEG, QUANTIZATION_DEFAULT, YuvRange::Full),
+        (COLORSPACE_JPEG, QUANTIZATION_LIM_RANGE, YuvRange::Limited),
+    ];
+    for (i, (colorspace, quantization, want)) in cases.into_iter().enumerate() {
+        let sim = SimCamera::install(
+            &format!("/sim/range{i}"),
+            vec![SimFormat::yuyv(&[(4, 2)], &[30])],
+        );
+        sim.report_colour(colorspace, quantization);
+        let mut cam = camera();
+        let info = cam.open(&config(sim.path(), 4, 2, 30.0)).await.unwrap();
+        assert_eq!(info.format, PixelFormat::Yuyv);
+        assert_eq!(info.yuv_range, Some(want), "{colorspace} {quantization}");
+        // The device was opened a second time for G_FMT only: that fd is closed again.
+        assert_eq!(sim.open_fds(), 1);
+        close(&mut cam, &sim).await;
+    }
+    // A quantization V4L2 does not define leaves the range unknown (the server assumes limited).
+    let sim = SimCamera::install("/sim/range-odd", vec![SimFormat::yuyv(&[(4, 2)], &[30])]);
+    sim.report_colour(COLORSPACE_SRGB, 7);
+    let mut cam = camera();
+    let info = cam.open(&config(sim.path(), 4, 2, 30.0)).await.unwrap();
+    assert_eq!(info.yuv_range, None);
+    close(&mut cam, &sim).await;
+    // MJPEG has no YUV samples of ours to read: no range, whatever the driver says.
+    let sim = SimCamera::install(
+        "/sim/range-mjpeg",
+        vec![SimFormat::mjpeg(&[(64, 48)], &[30])],
+    );
+    sim.report_colour(COLORSPACE_JPEG, QUANTIZATION_FULL_RANGE);
+    let mut cam = camera();
+    let info = cam.open(&config(sim.path(), 64, 48, 30.0)).await.unwrap();
+    assert_eq!((info.format, info.yuv_range), (PixelFormat::Jpeg, None));
     close(&mut cam, &sim).await;
 }
 
