@@ -116,13 +116,7 @@ fn take_photo_then_the_gallery_shows_it_and_delete_removes_it() {
     );
 
     // Someone else takes a photo: the open gallery page shows it without anyone reloading.
-    let other = common::request(
-        s.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let other = common::take_photo(s.addr);
     assert_eq!(other.status, 201);
     let cards = b.wait_for(
         "document.querySelectorAll('.card').length >= 2",

@@ -78,16 +78,6 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap_or_default()
 }
 
-fn take_photo(server: &TestServer) -> Reply {
-    request(
-        server.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    )
-}
-
 fn message(r: &Reply) -> String {
     let v: serde_json::Value = serde_json::from_slice(&r.body).expect("a JSON error");
     v["error"].as_str().unwrap_or_default().to_string()
@@ -126,11 +116,11 @@ fn a_full_disk_and_a_read_only_folder_lose_nothing() {
     let server = start(|c| c.pic = pic.clone());
     let mut saved = BTreeMap::new();
     let full = loop {
-        let r = take_photo(&server);
+        let r = common::take_photo(server.addr);
         if r.status != 201 {
             break r;
         }
-        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let v = r.json();
         let name = v["name"].as_str().unwrap().to_string();
         saved.insert(name.clone(), std::fs::read(pic.join(&name)).unwrap());
         assert!(saved.len() < 200, "the disk never filled");
@@ -149,7 +139,7 @@ fn a_full_disk_and_a_read_only_folder_lose_nothing() {
     }
 
     mount.remount("ro");
-    let ro = take_photo(&server);
+    let ro = common::take_photo(server.addr);
     assert_eq!(ro.status, 500, "{}", ro.status_line);
     assert!(message(&ro).contains("read-only"), "{}", message(&ro));
     assert_eq!(files(&pic), saved);
@@ -173,14 +163,14 @@ fn a_full_disk_and_a_read_only_folder_lose_nothing() {
         b"",
     );
     assert_eq!(del.status, 200);
-    let r = take_photo(&server);
+    let r = common::take_photo(server.addr);
     assert_eq!(r.status, 201, "{}", r.status_line);
 }
 
 #[test]
 fn a_photo_folder_removed_while_running_is_made_again() {
     let server = start(|c| c.watch = pistream::config::WatchMode::Poll);
-    assert_eq!(take_photo(&server).status, 201);
+    assert_eq!(common::take_photo(server.addr).status, 201);
     std::fs::remove_dir_all(&server.pic).unwrap();
     // The gallery notices: empty, not an error.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -196,9 +186,9 @@ fn a_photo_folder_removed_while_running_is_made_again() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let r = take_photo(&server);
+    let r = common::take_photo(server.addr);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let v = r.json();
     let name = v["name"].as_str().unwrap();
     assert!(is_complete_jpeg(
         &std::fs::read(server.pic.join(name)).unwrap()

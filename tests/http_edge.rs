@@ -88,14 +88,8 @@ fn refused_requests_get_a_status_and_a_reason() {
 #[test]
 fn not_modified_has_no_content_length() {
     let server = start(|_| {});
-    let r = request(
-        server.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
-    let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let r = common::take_photo(server.addr);
+    let json = r.json();
     let file = json["file"].as_str().unwrap();
     let first = request(server.addr, "GET", file, &[], b"");
     assert_eq!(first.status, 200);

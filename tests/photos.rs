@@ -23,23 +23,13 @@ fn fifty_concurrent_photos_are_fifty_complete_distinct_files() {
     let server = start(|_| {});
     let addr = server.addr;
     let threads: Vec<_> = (0..50)
-        .map(|_| {
-            std::thread::spawn(move || {
-                request(
-                    addr,
-                    "POST",
-                    "/photos",
-                    &[("Accept", "application/json")],
-                    b"",
-                )
-            })
-        })
+        .map(|_| std::thread::spawn(move || common::take_photo(addr)))
         .collect();
     let mut names = HashSet::new();
     for t in threads {
         let r = t.join().unwrap();
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-        let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let json = r.json();
         let name = json["name"].as_str().unwrap().to_string();
         assert_eq!(json["url"], format!("/photos/{name}"));
         assert!(names.insert(name), "names are unique");
@@ -84,15 +74,9 @@ fn a_form_post_is_redirected_to_the_photo_page() {
 fn no_photo_and_a_reason_when_the_camera_is_gone() {
     let server = start(|_| {});
     server.control.vanish();
-    let r = request(
-        server.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let r = common::take_photo(server.addr);
     assert_eq!(r.status, 503);
-    let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let json = r.json();
     assert!(json["error"].as_str().unwrap().contains("camera"), "{json}");
     assert!(
         photo_files(&server).iter().all(|n| n.starts_with('.')) || photo_files(&server).is_empty()

@@ -248,15 +248,9 @@ fn photos_the_stream_and_variants_are_turned_too() {
     let server = start_still(None, |c| c.rotate = RotateArg::R90);
     let corners = [G, R, B, WH];
     // A photo, read back from the photo folder.
-    let r = request(
-        server.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let r = common::take_photo(server.addr);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    let json: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let json = r.json();
     let name = json["name"].as_str().unwrap();
     let photo = decode(&std::fs::read(server.pic.join(name)).unwrap());
     assert_eq!(photo.dimensions(), (H, W));

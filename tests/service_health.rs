@@ -73,15 +73,9 @@ fn metrics_follow_what_clients_do() {
     assert_eq!(m["pistream_camera_opens_total"], 1.0);
     drop(viewer);
 
-    let taken = request(
-        server.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let taken = common::take_photo(server.addr);
     assert_eq!(taken.status, 201);
-    let photo: serde_json::Value = serde_json::from_slice(&taken.body).unwrap();
+    let photo = taken.json();
     let name = photo["name"].as_str().unwrap();
     let gone = request(
         server.addr,

@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use common::sse::read_until;
 use common::{request, Reply};
 use pistream::config::WatchMode;
 
@@ -167,20 +166,11 @@ fn a_photos_embed_follows_the_gallery() {
         "{html}"
     );
     // What the open page hears: the gallery changed, after it has rescanned.
-    let mut events = open_events(&s);
-    let taken = request(
-        s.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let (mut events, _) = common::sse::open(s.addr, "/events");
+    let taken = common::take_photo(s.addr);
     assert_eq!(taken.status, 201);
     read_until(&mut events, "data: gallery");
-    let name = serde_json::from_slice::<serde_json::Value>(&taken.body).unwrap()["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let name = taken.json()["name"].as_str().unwrap().to_string();
     let html = page(&s, "/pages/camera");
     let photos = figure(&html, "embed-3");
     assert!(
@@ -356,7 +346,7 @@ fn search_sees_an_edit_as_soon_as_the_site_is_rebuilt() {
     let content = s.pic.parent().unwrap().join("content");
     assert!(search(&s, "tawny").contains("Nothing found"));
 
-    let mut events = open_events(&s);
+    let (mut events, _) = common::sse::open(s.addr, "/events");
     std::fs::write(
         content.join("owl.md"),
         "# Owl\n\nA tawny owl calls at night.\n",
@@ -376,28 +366,4 @@ fn search_sees_an_edit_as_soon_as_the_site_is_rebuilt() {
     std::fs::remove_file(content.join("owl.md")).unwrap();
     read_until(&mut events, "data: page:owl");
     assert!(search(&s, "owl").contains("Nothing found"));
-}
-
-/// Opens `/events` and reads up to its greeting (so the subscription exists).
-fn open_events(s: &common::TestServer) -> BufReader<TcpStream> {
-    let mut sock = TcpStream::connect(s.addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    write!(sock, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    let mut r = BufReader::new(sock);
-    let (_, status, _) = common::read_head(&mut r).unwrap();
-    assert_eq!(status, 200);
-    read_until(&mut r, ": connected");
-    r
-}
-
-fn read_until(r: &mut BufReader<TcpStream>, wanted: &str) {
-    let mut line = String::new();
-    while !line.contains(wanted) {
-        line.clear();
-        assert!(
-            r.read_line(&mut line).unwrap() > 0,
-            "stream ended before {wanted:?}"
-        );
-    }
 }

@@ -4,11 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufReader;
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::sse::read_until;
 use common::{request, Reply};
 use pistream::config::WatchMode;
 
@@ -161,15 +162,9 @@ fn content_files_are_served_path_safely() {
 fn gallery_and_photo_pages_show_a_photo_just_taken() {
     let s = server();
     assert!(text(&get(&s, "/photos")).contains("No photos yet"));
-    let taken = request(
-        s.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let taken = common::take_photo(s.addr);
     assert_eq!(taken.status, 201, "{}", text(&taken));
-    let photo: serde_json::Value = serde_json::from_slice(&taken.body).unwrap();
+    let photo = taken.json();
     let name = photo["name"].as_str().unwrap().to_string();
     let page_url = photo["url"].as_str().unwrap().to_string();
 
@@ -266,45 +261,17 @@ fn events_announce_an_edit_to_open_pages() {
 
 /// Opens an SSE stream and reads up to its greeting (so the subscription exists).
 fn open_events(s: &common::TestServer, path: &str) -> BufReader<TcpStream> {
-    let mut sock = TcpStream::connect(s.addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        sock,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
-    )
-    .unwrap();
-    let mut r = BufReader::new(sock);
-    let (_, status, headers) = common::read_head(&mut r).unwrap();
-    assert_eq!(status, 200);
+    let (r, headers) = common::sse::open(s.addr, path);
     assert_eq!(headers["content-type"], "text/event-stream");
-    read_until(&mut r, ": connected");
     r
-}
-
-fn read_until(r: &mut BufReader<TcpStream>, wanted: &str) {
-    let mut line = String::new();
-    while !line.contains(wanted) {
-        line.clear();
-        assert!(
-            r.read_line(&mut line).unwrap() > 0,
-            "stream ended before {wanted:?}"
-        );
-    }
 }
 
 #[test]
 fn hostile_photo_names_work_from_gallery_to_photo_page() {
     let s = server();
-    let taken = request(
-        s.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json")],
-        b"",
-    );
+    let taken = common::take_photo(s.addr);
     assert_eq!(taken.status, 201);
-    let photo: serde_json::Value = serde_json::from_slice(&taken.body).unwrap();
+    let photo = taken.json();
     let jpeg = std::fs::read(s.pic.join(photo["name"].as_str().unwrap())).unwrap();
     let names = [
         "with space.jpg",

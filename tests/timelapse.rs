@@ -6,8 +6,7 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -342,23 +341,10 @@ fn make_day(pic: &Path, day: &str, n: usize) -> PathBuf {
 
 /// Reads SSE `data:` lines as JSON until a job ends.
 fn job_events(addr: std::net::SocketAddr) -> impl FnOnce() -> Vec<Value> {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(WAIT)).unwrap();
-    write!(
-        s,
-        "GET /api/timelapse/video/events HTTP/1.1\r\nHost: {addr}\r\n\r\n"
-    )
-    .unwrap();
-    let mut r = BufReader::new(s);
-    let (_, status, headers) = common::read_head(&mut r).unwrap();
-    assert_eq!(status, 200);
-    assert_eq!(headers["content-type"], "text/event-stream");
     // The stream is open once its greeting arrived: events published from now on are seen.
-    let mut line = String::new();
-    while !line.starts_with(": connected") {
-        line.clear();
-        r.read_line(&mut line).unwrap();
-    }
+    let (mut r, headers) = common::sse::open(addr, "/api/timelapse/video/events");
+    assert_eq!(headers["content-type"], "text/event-stream");
+    r.get_ref().set_read_timeout(Some(WAIT)).unwrap();
     move || {
         let mut events = Vec::new();
         loop {

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod nginx;
+pub mod sse;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -133,6 +134,27 @@ pub struct Reply {
     pub status_line: String,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON; panics, showing the body, when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&self.body));
+        })
+    }
+}
+
+/// `POST /photos` as a script sends it (`Accept: application/json`): the server takes a photo and
+/// answers 201 with its name and file, or an error.
+pub fn take_photo(addr: SocketAddr) -> Reply {
+    request(
+        addr,
+        "POST",
+        "/photos",
+        &[("Accept", "application/json")],
+        b"",
+    )
 }
 
 /// One HTTP/1.1 request with `Connection: close`; reads the whole reply.
