@@ -9,41 +9,12 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
+use common::controls::{control, get_controls, post_json};
 use serde_json::{json, Value};
 
 fn server(controls_file: &Path) -> common::TestServer {
     let file = controls_file.to_path_buf();
     common::start(move |c| c.controls_file = Some(file))
-}
-
-fn get_controls(s: &common::TestServer) -> Value {
-    let r = common::request(s.addr, "GET", "/api/controls", &[], b"");
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    serde_json::from_slice(&r.body).expect("JSON")
-}
-
-fn control(list: &Value, name: &str) -> Value {
-    list["controls"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {list}"))
-        .clone()
-}
-
-fn post_json(s: &common::TestServer, body: Value) -> (u16, Value) {
-    let r = common::request(
-        s.addr,
-        "POST",
-        "/api/controls",
-        &[("Content-Type", "application/json")],
-        body.to_string().as_bytes(),
-    );
-    (
-        r.status,
-        serde_json::from_slice(&r.body).expect("JSON reply"),
-    )
 }
 
 /// Mean luma and mean colourfulness (|R-G| + |G-B|) of a fresh snapshot.

@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::{decode, have_tool, request, MjpegClient};
@@ -34,36 +33,23 @@ struct Pistream {
 impl Pistream {
     fn start(source: &str, extra: &[&str]) -> Pistream {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pistream"))
-            .args([
-                "--bind",
-                "127.0.0.1:0",
-                "--watch",
-                "off",
-                "--camera",
-                "exec",
-            ])
-            .args(["--source", source, "--width", "320", "--height", "240"])
-            .args(extra)
-            .arg("--pic")
-            .arg(dir.path().join("pic"))
-            .arg("--content")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .unwrap()
-            .parse()
-            .expect(&line);
+        let (child, addr) = common::spawn_for_banner(
+            Command::new(env!("CARGO_BIN_EXE_pistream"))
+                .args([
+                    "--bind",
+                    "127.0.0.1:0",
+                    "--watch",
+                    "off",
+                    "--camera",
+                    "exec",
+                ])
+                .args(["--source", source, "--width", "320", "--height", "240"])
+                .args(extra)
+                .arg("--pic")
+                .arg(dir.path().join("pic"))
+                .arg("--content")
+                .arg(dir.path()),
+        );
         Pistream {
             child,
             addr,

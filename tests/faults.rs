@@ -10,9 +10,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -216,28 +215,14 @@ fn sigkill_during_a_burst_of_photos_leaves_only_complete_jpegs() {
     let dir = tempfile::tempdir().unwrap();
     let pic = dir.path().join("pic");
     let spawn = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pistream"))
-            .args(["--bind", "127.0.0.1:0", "--watch", "off", "--fps", "30"])
-            .arg("--pic")
-            .arg(&pic)
-            .arg("--content")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr: std::net::SocketAddr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .unwrap()
-            .parse()
-            .expect(&line);
-        (child, addr)
+        common::spawn_for_banner(
+            Command::new(env!("CARGO_BIN_EXE_pistream"))
+                .args(["--bind", "127.0.0.1:0", "--watch", "off", "--fps", "30"])
+                .arg("--pic")
+                .arg(&pic)
+                .arg("--content")
+                .arg(dir.path()),
+        )
     };
     let mut killed_mid_write = 0;
     for round in 0..3 {

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -236,28 +236,15 @@ fn one_ffmpeg_pull_feeds_fifty_hls_readers_through_nginx() {
 
 /// A pistream child process under `--base-path`, its address read from its banner.
 fn pistream_under(base: &str, dir: &Path) -> (Killed, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pistream"))
-        .args(["--bind", "127.0.0.1:0", "--watch", "off", "--fps", "10"])
-        .args(["--width", "320", "--height", "240", "--base-path", base])
-        .arg("--pic")
-        .arg(dir.join("pic"))
-        .arg("--content")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/content"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("banner: {line}"));
+    let (child, addr) = common::spawn_for_banner(
+        Command::new(env!("CARGO_BIN_EXE_pistream"))
+            .args(["--bind", "127.0.0.1:0", "--watch", "off", "--fps", "10"])
+            .args(["--width", "320", "--height", "240", "--base-path", base])
+            .arg("--pic")
+            .arg(dir.join("pic"))
+            .arg("--content")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/content")),
+    );
     (Killed(child), addr)
 }
 

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::controls::{control, get_controls, post, post_json};
 use pistream_camera::Camera;
 use pistream_mock::MockControl;
 use pistream_v4l2::{V4l2Camera, V4l2Options};
@@ -62,39 +63,6 @@ fn server(sim: &SimCamera, controls_file: &Path) -> common::TestServer {
         c.width = 640;
         c.height = 480;
     })
-}
-
-fn get_controls(s: &common::TestServer) -> Value {
-    let r = common::request(s.addr, "GET", "/api/controls", &[], b"");
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    serde_json::from_slice(&r.body).expect("JSON")
-}
-
-fn control(list: &Value, name: &str) -> Value {
-    list["controls"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {list}"))
-        .clone()
-}
-
-fn post(s: &common::TestServer, content_type: &str, body: &[u8]) -> (u16, Value) {
-    let r = common::request(
-        s.addr,
-        "POST",
-        "/api/controls",
-        &[("Content-Type", content_type)],
-        body,
-    );
-    let reply = serde_json::from_slice(&r.body)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&r.body)));
-    (r.status, reply)
-}
-
-fn post_json(s: &common::TestServer, body: Value) -> (u16, Value) {
-    post(s, "application/json", body.to_string().as_bytes())
 }
 
 #[test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod controls;
 pub mod nginx;
 pub mod sse;
 
@@ -155,6 +156,28 @@ pub fn take_photo(addr: SocketAddr) -> Reply {
         &[("Accept", "application/json")],
         b"",
     )
+}
+
+/// Spawns `cmd` (the pistream binary with its flags; stdout piped, stderr discarded) and reads its
+/// banner, the first line on stdout (`... http://ADDR`): the child and the address it listens on.
+pub fn spawn_for_banner(cmd: &mut std::process::Command) -> (std::process::Child, SocketAddr) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|e| panic!("banner {line:?}: {e}"));
+    (child, addr)
 }
 
 /// One HTTP/1.1 request with `Connection: close`; reads the whole reply.
