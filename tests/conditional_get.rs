@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::fs;
 use std::path::Path;
 
 use common::{request, Reply, TestServer};
@@ -20,21 +19,9 @@ const ROUTES: [&str; 4] = [
     "/content/img/dot.svg",
 ];
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 fn server() -> TestServer {
-    let srv = common::start(|c| copy_dir(Path::new(CONTENT), &c.content));
-    copy_dir(Path::new(GALLERY), &srv.pic);
+    let srv = common::start(|c| common::copy_dir(Path::new(CONTENT), &c.content));
+    common::copy_dir(Path::new(GALLERY), &srv.pic);
     srv.running.as_ref().unwrap().app.gallery.refresh().unwrap();
     srv
 }

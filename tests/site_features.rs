@@ -13,13 +13,6 @@ use common::sse::read_until;
 use common::{request, Reply};
 use pistream::config::WatchMode;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
-
 /// Puts a photo named `name` into `pic`, `age` seconds old (the gallery lists newest first).
 fn photo(pic: &Path, name: &str, age: u64) {
     let frame = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frames/frame000.jpg");
@@ -36,7 +29,7 @@ fn server(names: &[&str]) -> common::TestServer {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     common::start(move |c| {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages/content");
-        copy_dir(&fixtures, &c.content);
+        common::copy_dir(&fixtures, &c.content);
         std::fs::create_dir_all(&c.pic).unwrap();
         for (i, n) in names.iter().enumerate() {
             photo(&c.pic, n, 100 + i as u64 * 10);

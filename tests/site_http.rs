@@ -13,23 +13,11 @@ use common::sse::read_until;
 use common::{request, Reply};
 use pistream::config::WatchMode;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 /// A server whose content folder is a copy of the site fixtures, watched natively.
 fn server() -> common::TestServer {
     common::start(|c| {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site/content");
-        copy_dir(&fixtures, &c.content);
+        common::copy_dir(&fixtures, &c.content);
         c.watch = WatchMode::Native;
     })
 }

@@ -2,6 +2,8 @@
 //! asserts on the HTML), front matter, nav order, link rewriting, theme override, a broken theme
 //! edit keeping the last good theme, and `theme init`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use pistream::site::{init_theme, LiveView, NoPhotos, SiteError, SiteService};
@@ -11,18 +13,6 @@ fn fixture(part: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/site")
         .join(part)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 fn open(theme: Option<&Path>) -> std::sync::Arc<SiteService> {
@@ -259,7 +249,7 @@ fn a_theme_folder_overrides_file_by_file() {
 fn a_broken_theme_edit_keeps_the_last_good_theme_and_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let theme = dir.path().join("theme");
-    copy_dir(&fixture("theme"), &theme);
+    common::copy_dir(&fixture("theme"), &theme);
     let svc = open(Some(&theme));
     let mut events = svc.events().subscribe();
 

@@ -158,6 +158,20 @@ pub fn take_photo(addr: SocketAddr) -> Reply {
     )
 }
 
+/// Copies the folder `from` into `to` (made if missing), sub-folders too: a test's own copy of a
+/// fixture it may edit.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
 /// Spawns `cmd` (the pistream binary with its flags; stdout piped, stderr discarded) and reads its
 /// banner, the first line on stdout (`... http://ADDR`): the child and the address it listens on.
 pub fn spawn_for_banner(cmd: &mut std::process::Command) -> (std::process::Child, SocketAddr) {
