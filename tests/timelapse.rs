@@ -63,9 +63,14 @@ fn timelapse(server: &TestServer) -> Value {
     server.state()["timelapse"].clone()
 }
 
-fn json(r: &common::Reply) -> Value {
-    serde_json::from_slice(&r.body)
-        .unwrap_or_else(|_| panic!("{}: {}", r.status_line, String::from_utf8_lossy(&r.body)))
+/// Whether the page's timelapse choice has been saved (pistream-timelapse.json beside --pic).
+fn choice_saved(server: &TestServer) -> bool {
+    server
+        .pic
+        .parent()
+        .unwrap()
+        .join("pistream-timelapse.json")
+        .exists()
 }
 
 fn every(s: &str) -> pistream::timelapse::settings::Every {
@@ -122,7 +127,7 @@ fn every_second_a_photo_lands_in_todays_folder_and_the_gallery_is_unharmed() {
     assert!(!page.contains(">timelapse<") && !page.contains("/pic/timelapse"));
     // The API lists the day with its photos.
     let r = request(server.addr, "GET", "/api/timelapse", &[], b"");
-    let body = json(&r);
+    let body = r.json();
     assert_eq!(body["days"][0]["day"], day.as_str());
     assert!(body["days"][0]["photos"].as_u64() >= Some(3));
 }
@@ -157,16 +162,11 @@ fn switching_needs_the_login_and_a_same_site_page() {
     let look = [("Authorization", auth.as_str())];
     let r = request(server.addr, "GET", "/api/timelapse", &look, b"");
     assert_eq!(
-        json(&r)["enabled"],
+        r.json()["enabled"],
         false,
         "refused requests switched nothing"
     );
-    assert!(!server
-        .pic
-        .parent()
-        .unwrap()
-        .join("pistream-timelapse.json")
-        .exists());
+    assert!(!choice_saved(&server));
 
     let ok = [
         ("Authorization", auth.as_str()),
@@ -175,13 +175,8 @@ fn switching_needs_the_login_and_a_same_site_page() {
     ];
     let r = request(server.addr, "POST", "/api/timelapse", &ok, body);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(json(&r)["every"], "1h");
-    assert!(server
-        .pic
-        .parent()
-        .unwrap()
-        .join("pistream-timelapse.json")
-        .exists());
+    assert_eq!(r.json()["every"], "1h");
+    assert!(choice_saved(&server));
     // The live page's plain form (no JavaScript) goes back to the live page.
     let form = [
         ("Authorization", auth.as_str()),
@@ -191,7 +186,7 @@ fn switching_needs_the_login_and_a_same_site_page() {
     assert_eq!(r.status, 303);
     assert_eq!(r.headers["location"], "/live");
     let r = request(server.addr, "GET", "/api/timelapse", &look, b"");
-    assert_eq!(json(&r)["enabled"], false);
+    assert_eq!(r.json()["enabled"], false);
     // Bad intervals are refused in words.
     for bad in [
         &br#"{"every": "500ms"}"#[..],
@@ -325,20 +320,6 @@ fn the_camera_closes_between_photos_of_long_intervals() {
     });
 }
 
-/// A day folder of `n` distinct 320x240 JPEGs.
-fn make_day(pic: &Path, day: &str, n: usize) -> PathBuf {
-    let dir = pic.join("timelapse").join(day);
-    fs::create_dir_all(&dir).unwrap();
-    for i in 0..n {
-        let img = image::RgbImage::from_fn(320, 240, |x, y| {
-            image::Rgb([(x + i as u32 * 8) as u8, y as u8, (i * 5) as u8])
-        });
-        img.save(dir.join(format!("20260105-12{:02}{:02}-000.jpg", i / 60, i % 60)))
-            .unwrap();
-    }
-    dir
-}
-
 /// Reads SSE `data:` lines as JSON until a job ends.
 fn job_events(addr: std::net::SocketAddr) -> impl FnOnce() -> Vec<Value> {
     // The stream is open once its greeting arrived: events published from now on are seen.
@@ -372,7 +353,7 @@ fn a_day_becomes_an_mp4_with_progress_over_sse() {
         return;
     }
     let server = start(|_| {});
-    let dir = make_day(&server.pic, "2026-01-05", 40);
+    let dir = common::make_timelapse_day(&server.pic, "2026-01-05", 40);
     let events = job_events(server.addr);
     let r = request(
         server.addr,
@@ -382,7 +363,7 @@ fn a_day_becomes_an_mp4_with_progress_over_sse() {
         b"",
     );
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(json(&r)["total"], 40);
+    assert_eq!(r.json()["total"], 40);
     let events = events();
     let last = events.last().unwrap();
     assert_eq!(last["state"], "done", "{events:?}");
@@ -425,7 +406,7 @@ fn a_day_becomes_an_mp4_with_progress_over_sse() {
     // The page lists it and serves it.
     let r = request(server.addr, "GET", "/api/timelapse", &[], b"");
     assert_eq!(
-        json(&r)["days"][0]["video"],
+        r.json()["days"][0]["video"],
         "timelapse/2026-01-05/timelapse-2026-01-05.mp4"
     );
     let r = request(
@@ -447,8 +428,8 @@ fn one_job_at_a_time_and_cancel_leaves_no_temp_file() {
     }
     // Test-only: ffmpeg reads at the frame rate, so 100 photos at 5 fps take 20 s.
     let server = start(|c| c.timelapse_video_realtime = true);
-    let dir = make_day(&server.pic, "2026-01-05", 100);
-    make_day(&server.pic, "2026-01-06", 2);
+    let dir = common::make_timelapse_day(&server.pic, "2026-01-05", 100);
+    common::make_timelapse_day(&server.pic, "2026-01-06", 2);
     let events = job_events(server.addr);
     let path = "/api/timelapse/video?day=2026-01-05&fps=5";
     assert_eq!(request(server.addr, "POST", path, &[], b"").status, 202);
@@ -467,7 +448,7 @@ fn one_job_at_a_time_and_cancel_leaves_no_temp_file() {
     );
     let r = request(server.addr, "POST", "/api/timelapse/video/cancel", &[], b"");
     assert_eq!(r.status, 200);
-    assert_eq!(json(&r)["state"], "cancelled");
+    assert_eq!(r.json()["state"], "cancelled");
     assert_eq!(events().last().unwrap()["state"], "cancelled");
     let left = names(&dir);
     assert!(
@@ -482,7 +463,7 @@ fn one_job_at_a_time_and_cancel_leaves_no_temp_file() {
 #[test]
 fn bad_video_requests_get_clear_answers() {
     let server = start(|c| c.timelapse_ffmpeg = "pistream-no-such-ffmpeg".into());
-    make_day(&server.pic, "2026-01-05", 1);
+    common::make_timelapse_day(&server.pic, "2026-01-05", 1);
     for (path, status) in [
         ("/api/timelapse/video", 400),
         ("/api/timelapse/video?day=../../etc", 400),

@@ -26,15 +26,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 
 /// `n` distinct photos in the timelapse day folder `DAY`, and the gallery told of them.
 fn make_day(server: &TestServer, n: usize) -> PathBuf {
-    let dir = server.pic.join("timelapse").join(DAY);
-    std::fs::create_dir_all(&dir).unwrap();
-    for i in 0..n {
-        let img = image::RgbImage::from_fn(320, 240, |x, y| {
-            image::Rgb([(x + i as u32 * 8) as u8, y as u8, (i * 5) as u8])
-        });
-        img.save(dir.join(format!("20260105-12{:02}{:02}-000.jpg", i / 60, i % 60)))
-            .unwrap();
-    }
+    let dir = common::make_timelapse_day(&server.pic, DAY, n);
     server.refresh_gallery();
     dir
 }

@@ -138,10 +138,11 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The body as JSON; panics, showing the body, when it is not.
+    /// The body as JSON; panics, showing the status line and the body, when it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&self.body));
+            let body = String::from_utf8_lossy(&self.body);
+            panic!("{e}: {}: {body}", self.status_line);
         })
     }
 }
@@ -156,6 +157,21 @@ pub fn take_photo(addr: SocketAddr) -> Reply {
         &[("Accept", "application/json")],
         b"",
     )
+}
+
+/// A timelapse day folder `pic/timelapse/DAY` of `n` distinct 320x240 JPEGs named as the timelapse
+/// names them (so name order is time order), for the video and day-album tests.
+pub fn make_timelapse_day(pic: &std::path::Path, day: &str, n: usize) -> PathBuf {
+    let dir = pic.join("timelapse").join(day);
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..n {
+        let img = image::RgbImage::from_fn(320, 240, |x, y| {
+            image::Rgb([(x + i as u32 * 8) as u8, y as u8, (i * 5) as u8])
+        });
+        img.save(dir.join(format!("20260105-12{:02}{:02}-000.jpg", i / 60, i % 60)))
+            .unwrap();
+    }
+    dir
 }
 
 /// Copies the folder `from` into `to` (made if missing), sub-folders too: a test's own copy of a
