@@ -6,7 +6,8 @@
 //! in their range (limited range expanded through the same tables as [`super::pixels`]), the picture
 //! turned by reading it through [`Oriented`]. An upright YUYV frame, what a raw camera sends, has a
 //! path of its own: its bytes are only split into planes (its chroma already is at half width), two
-//! rows at a time for 4:2:0, with no full-width chroma row in between.
+//! rows at a time for 4:2:0, with no full-width chroma row in between ([`super::yuyv_split`], SSE2
+//! on x86-64).
 //!
 //! 4:2:0 chroma is the rounded mean of each 2x2 block (of a pair of rows for YUYV, whose chroma is
 //! shared by each pixel pair already), the same picture as the default encoder's downsampling.
@@ -15,8 +16,7 @@ use pistream_camera::{PixelFormat, YuvRange};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
-use super::pixels::{LIMITED_CHROMA, LIMITED_LUMA};
-use super::Raw;
+use super::{yuyv_split, Raw};
 
 /// Planar YCbCr, full range. The luma plane is padded to whole chroma samples (to an even width,
 /// and an even height for 4:2:0) by repeating the last column and row, as libjpeg-turbo reads it;
@@ -140,7 +140,7 @@ impl Planes {
     }
 
     /// An upright YUYV frame split into planes: luma as it is (or expanded), chroma taken from
-    /// each pixel pair and, for 4:2:0, averaged over two rows.
+    /// each pixel pair and, for 4:2:0, averaged over two rows ([`yuyv_split`]).
     fn fill_upright_yuyv(&mut self, raw: &Raw, range: YuvRange, sampling: Sampling) {
         let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         self.reshape(w, h, sampling);
@@ -150,10 +150,6 @@ impl Planes {
             Sampling::S420 => 2,
             Sampling::S422 => 1,
         };
-        let (luma_t, chroma_t) = match range {
-            YuvRange::Limited => (Some(&LIMITED_LUMA), Some(&LIMITED_CHROMA)),
-            YuvRange::Full => (None, None),
-        };
         let src_rows = raw.data.chunks(stride * rows_per_chroma);
         let luma = self.y.chunks_mut(w * rows_per_chroma);
         let chroma = self
@@ -161,39 +157,14 @@ impl Planes {
             .chunks_exact_mut(cw)
             .zip(self.cr.chunks_exact_mut(cw));
         for ((src, luma), (cb, cr)) in src_rows.zip(luma).zip(chroma) {
-            for (s, l) in src.chunks_exact(stride).zip(luma.chunks_exact_mut(w)) {
-                split_luma(s, l, luma_t);
-            }
             let r0 = &src[..stride];
-            // An odd last row stands for both rows of its pair.
-            let r1 = src.get(stride..2 * stride).unwrap_or(r0);
-            match chroma_t {
-                Some(t) => split_chroma(r0, r1, cb, cr, |v| t[v as usize]),
-                None => split_chroma(r0, r1, cb, cr, |v| v),
-            }
+            // An odd last row stands for both rows of its pair (its luma row is padding).
+            let r1 = src.get(stride..2 * stride);
+            let (y0, y1) = luma.split_at_mut(w);
+            let y1 = r1.and(Some(y1)).filter(|y| !y.is_empty());
+            yuyv_split::split_rows(range, r0, r1.unwrap_or(r0), y0, y1, cb, cr);
         }
         self.pad_luma();
-    }
-}
-
-/// The luma of one YUYV row, through `table` when the samples need expanding.
-#[inline]
-fn split_luma(src: &[u8], luma: &mut [u8], table: Option<&[u8; 256]>) {
-    let px = src.chunks_exact(2).zip(luma.iter_mut());
-    match table {
-        Some(t) => px.for_each(|(s, l)| *l = t[s[0] as usize]),
-        None => px.for_each(|(s, l)| *l = s[0]),
-    }
-}
-
-/// The chroma of two YUYV rows (the same row twice for 4:2:2 or an odd last row), mapped by `map`,
-/// as one row of Cb and one of Cr: the rounded mean of the two rows.
-#[inline]
-fn split_chroma(r0: &[u8], r1: &[u8], cb: &mut [u8], cr: &mut [u8], map: impl Fn(u8) -> u8) {
-    let pairs = r0.chunks_exact(4).zip(r1.chunks_exact(4));
-    for ((a, b), (cb, cr)) in pairs.zip(cb.iter_mut().zip(cr.iter_mut())) {
-        *cb = ((map(a[1]) as u16 + map(b[1]) as u16 + 1) >> 1) as u8;
-        *cr = ((map(a[3]) as u16 + map(b[3]) as u16 + 1) >> 1) as u8;
     }
 }
 

@@ -4,8 +4,10 @@
 //! A YUYV frame (or any turned frame) is split into YCbCr [`Planes`] with the frame's
 //! [`Conversion`] applied on the way (see [`super::planes`]) and compressed from those planes: no
 //! RGB step, since libjpeg-turbo would only convert RGB back to YCbCr (issue 9 measured 1280x720 at
-//! 4.3 ms from RGB, 3.1 ms from YUV planes). An upright RGB24 or BGRA frame goes through the
-//! library's own SIMD colour conversion instead.
+//! 4.3 ms from RGB, 3.1 ms from YUV planes). Measured (docs/BENCHMARKS.md, "Encoders"): an upright
+//! full-range YUYV frame costs 1.08-1.09x the library's own encode of ready planes, limited range
+//! 1.2-1.3x. An upright RGB24 or BGRA frame goes through the library's own SIMD colour conversion
+//! instead.
 //!
 //! libjpeg-turbo handles are not thread-safe and cost an allocation of their own, so each encoding
 //! thread keeps one compressor (and one set of planes) for good, like the output buffer in
