@@ -2,185 +2,119 @@
 
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter};
-use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use pistream::video::encode::{pixels, to_jpeg, variant, Codec, Conversion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
+use pistream::video::encode::{to_jpeg, variant, Codec, Conversion};
 use pistream_camera::{Frame, PixelFormat};
 
-/// CPU time consumed by the whole process (every thread), in nanoseconds.
-struct ProcessCpu;
+#[path = "../common/cpu.rs"]
+mod cpu;
+#[path = "../common/photos.rs"]
+mod photos;
+use cpu::ProcessCpu;
 
-fn process_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_PROCESS_CPUTIME_ID");
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-impl Measurement for ProcessCpu {
-    type Intermediate = u64;
-    type Value = u64;
-    fn start(&self) -> u64 {
-        process_cpu_ns()
+/// One frame per iteration, cycling through `frames`.
+fn cycle<'a>(frames: &'a [Frame]) -> impl FnMut() -> &'a Frame + 'a {
+    let mut i = 0;
+    move || {
+        i = (i + 1) % frames.len();
+        &frames[i]
     }
-    fn end(&self, start: u64) -> u64 {
-        process_cpu_ns() - start
-    }
-    fn add(&self, a: &u64, b: &u64) -> u64 {
-        a + b
-    }
-    fn zero(&self) -> u64 {
-        0
-    }
-    fn to_f64(&self, v: &u64) -> f64 {
-        *v as f64
-    }
-    fn formatter(&self) -> &dyn ValueFormatter {
-        &CpuFormatter
-    }
-}
-
-/// Shows CPU nanoseconds as "ms cpu" (or "µs cpu").
-struct CpuFormatter;
-
-impl ValueFormatter for CpuFormatter {
-    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
-        let (factor, unit) = if typical < 1e6 {
-            (1e-3, "µs cpu")
-        } else {
-            (1e-6, "ms cpu")
-        };
-        values.iter_mut().for_each(|v| *v *= factor);
-        unit
-    }
-    fn scale_throughputs(&self, typical: f64, _: &Throughput, values: &mut [f64]) -> &'static str {
-        self.scale_values(typical, values)
-    }
-    fn scale_for_machines(&self, _: &mut [f64]) -> &'static str {
-        "ns"
-    }
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/frames")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn decode_rgb(jpeg: &[u8]) -> image::RgbImage {
-    image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-        .expect("a JPEG")
-        .to_rgb8()
-}
-
-/// The photo upscaled to `w` x `h` (Lanczos3), as RGB.
-fn photo_rgb(w: u32, h: u32) -> image::RgbImage {
-    let img = image::DynamicImage::from(decode_rgb(&fixture("frame000.jpg")));
-    img.resize_exact(w, h, image::imageops::FilterType::Lanczos3)
-        .to_rgb8()
-}
-
-fn rgb_frame(img: &image::RgbImage) -> Frame {
-    Frame::new(
-        PixelFormat::Rgb24,
-        img.width(),
-        img.height(),
-        img.as_raw().clone(),
-    )
-}
-
-fn yuyv_frame(img: &image::RgbImage) -> Frame {
-    let (w, h) = img.dimensions();
-    let mut yuyv = vec![0u8; (w * h * 2) as usize];
-    let (mut y, mut cb, mut cr) = (
-        vec![0; w as usize],
-        vec![0; w as usize],
-        vec![0; w as usize],
-    );
-    for (src, dst) in img
-        .as_raw()
-        .chunks_exact(w as usize * 3)
-        .zip(yuyv.chunks_exact_mut(w as usize * 2))
-    {
-        pixels::rgb_row_to_ycbcr(src, &mut y, &mut cb, &mut cr);
-        pixels::ycbcr_row_to_yuyv(&y, &cb, &cr, dst);
-    }
-    Frame::new(PixelFormat::Yuyv, w, h, yuyv)
 }
 
 /// What variants cost before the DCT-scaled path: a full decode, then the raw-frame variant.
 fn old_full_decode(jpeg: &Frame, width: Option<u32>, quality: u8) -> usize {
-    let rgb = decode_rgb(&jpeg.data);
-    variant(&rgb_frame(&rgb), &Conversion::NONE, width, quality)
+    let rgb = photos::decode_rgb(&jpeg.data);
+    variant(&photos::rgb_frame(&rgb), &Conversion::NONE, width, quality)
         .expect("encodes")
         .len()
 }
 
-fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
+fn variant_len(frame: &Frame, width: Option<u32>, quality: u8) -> usize {
+    variant(frame, &Conversion::NONE, width, quality)
+        .expect("encodes")
+        .len()
+}
+
+/// A bench case: source, case name, the source's frames, variant width, quality.
+type Case<'a> = (&'a str, &'a str, &'a [Frame], Option<u32>, u8);
+
+/// The upscaled photographs: at most this many (each costs a Lanczos3 resize to make).
+const UPSCALED: usize = 10;
+
+fn sources(c: &mut Criterion<ProcessCpu>) {
     let mut group = c.benchmark_group("variant_cpu");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    let jpeg640 = Frame::new(PixelFormat::Jpeg, 640, 480, fixture("frame000.jpg"));
-    let big = photo_rgb(1280, 720);
-    let jpeg720 = Frame::new(
-        PixelFormat::Jpeg,
-        1280,
-        720,
-        to_jpeg(&rgb_frame(&big), &Conversion::NONE, 80).expect("encodes"),
+    let jpegs = photos::photo_jpegs(usize::MAX);
+    let jpeg640: Vec<Frame> = jpegs
+        .iter()
+        .map(|j| Frame::new(PixelFormat::Jpeg, 640, 480, j.clone()))
+        .collect();
+    let big: Vec<image::RgbImage> = jpegs
+        .iter()
+        .take(UPSCALED)
+        .map(|j| photos::photo_rgb(j, 1280, 720))
+        .collect();
+    let jpeg720: Vec<Frame> = big
+        .iter()
+        .map(|img| {
+            let jpeg = to_jpeg(&photos::rgb_frame(img), &Conversion::NONE, 80).expect("encodes");
+            Frame::new(PixelFormat::Jpeg, 1280, 720, jpeg)
+        })
+        .collect();
+    let yuyv720: Vec<Frame> = big.iter().map(photos::yuyv_frame).collect();
+    println!(
+        "variant_cpu: {} photographs from {} (640x480 JPEG), {} of them upscaled to 1280x720",
+        jpeg640.len(),
+        photos::photo_dir().display(),
+        big.len()
     );
-    let cases: [(&str, &Frame, Option<u32>, u8); 4] = [
-        ("jpeg640x480_to_320_q80", &jpeg640, Some(320), 80),
-        ("jpeg640x480_to_250_q80", &jpeg640, Some(250), 80),
-        ("jpeg640x480_q40", &jpeg640, None, 40),
-        ("jpeg1280x720_to_320_q80", &jpeg720, Some(320), 80),
+    // Each source's first case is its reference: what a full-size frame costs on the same path,
+    // measured in the same run.
+    let cases: [Case; 9] = [
+        ("jpeg640x480", "full_q40", &jpeg640, None, 40),
+        ("jpeg640x480", "to_320_q80", &jpeg640, Some(320), 80),
+        ("jpeg640x480", "to_250_q80", &jpeg640, Some(250), 80),
+        ("jpeg1280x720", "full_q40", &jpeg720, None, 40),
+        ("jpeg1280x720", "to_320_q80", &jpeg720, Some(320), 80),
+        ("yuyv1280x720", "full_q80", &yuyv720, None, 80),
+        ("yuyv1280x720", "to_320_q80", &yuyv720, Some(320), 80),
+        ("yuyv1280x720", "to_640_q80", &yuyv720, Some(640), 80),
+        (
+            "jpeg640x480",
+            "old_full_decode_to_320_q80",
+            &jpeg640,
+            Some(320),
+            80,
+        ),
     ];
-    for (name, frame, width, quality) in cases {
-        group.bench_with_input(BenchmarkId::new("old_full_decode", name), frame, |b, f| {
-            b.iter(|| old_full_decode(f, width, quality))
+    for (source, case, frames, width, quality) in cases {
+        let mut next = cycle(frames);
+        group.bench_function(BenchmarkId::new(source, case), |b| {
+            if case.starts_with("old_") {
+                b.iter(|| old_full_decode(next(), width, quality))
+            } else {
+                b.iter(|| variant_len(next(), width, quality))
+            }
         });
-        group.bench_with_input(BenchmarkId::new("dct_scaled", name), frame, |b, f| {
-            b.iter(|| {
-                variant(f, &Conversion::NONE, width, quality)
-                    .expect("encodes")
-                    .len()
-            })
-        });
-        // libjpeg-turbo (with --features turbojpeg): scaled decode to YUV planes, then encode.
+        if case.starts_with("old_") {
+            continue;
+        }
+        // The same case by the other codecs of this build (libjpeg-turbo with --features
+        // turbojpeg: its DCT-scaled decode to YUV planes, then its encode).
         for codec in Codec::compiled_in().into_iter().skip(1) {
-            let id = BenchmarkId::new(codec.name(), name);
-            group.bench_with_input(id, frame, |b, f| {
+            let id = BenchmarkId::new(source, format!("{case}_{}", codec.name()));
+            group.bench_function(id, |b| {
                 b.iter(|| {
-                    (codec.variant(f, &Conversion::NONE, width, quality))
+                    codec
+                        .variant(next(), &Conversion::NONE, width, quality)
                         .expect("encodes")
                         .len()
                 })
             });
         }
-    }
-    let yuyv720 = yuyv_frame(&big);
-    group.bench_function(BenchmarkId::new("area", "yuyv1280x720_to_320_q80"), |b| {
-        b.iter(|| {
-            variant(&yuyv720, &Conversion::NONE, Some(320), 80)
-                .expect("encodes")
-                .len()
-        })
-    });
-    for codec in Codec::compiled_in().into_iter().skip(1) {
-        let id = BenchmarkId::new(format!("area_{}", codec.name()), "yuyv1280x720_to_320_q80");
-        group.bench_function(id, |b| {
-            b.iter(|| {
-                (codec.variant(&yuyv720, &Conversion::NONE, Some(320), 80))
-                    .expect("encodes")
-                    .len()
-            })
-        });
     }
     group.finish();
 }
@@ -188,7 +122,7 @@ fn jpeg_sources(c: &mut Criterion<ProcessCpu>) {
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ProcessCpu);
-    targets = jpeg_sources
+    targets = sources
 }
 
 /// What `criterion_main!` would be, callable from the bench's `main`.
