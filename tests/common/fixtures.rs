@@ -1,4 +1,5 @@
-//! Files tests lay out: a copy of a fixture folder to edit, a timelapse day of distinct photos.
+//! Files tests lay out: a copy of a fixture folder to edit, a timelapse day of distinct photos; and
+//! what a folder holds afterwards.
 
 use std::path::{Path, PathBuf};
 
@@ -29,4 +30,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
+}
+
+/// The names in `dir`, sorted (none when it cannot be read).
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
 }

@@ -17,7 +17,7 @@ pub mod sse;
 
 // Each test binary uses a different subset.
 #[allow(unused_imports)]
-pub use fixtures::{copy_dir, make_timelapse_day};
+pub use fixtures::{copy_dir, file_names, make_timelapse_day};
 #[allow(unused_imports)]
 pub use http::{read_head, request, take_photo, Reply};
 #[allow(unused_imports)]
