@@ -1,18 +1,17 @@
-//! The gallery core on a hostile photo folder: what is listed and in which order, paging,
-//! neighbours, name checks, symlinks, delete (exactly one file), thumbnails (size, EXIF, placeholder,
-//! cache following its source, one decode under concurrency) and a 10,000-photo folder.
+//! The gallery core on a hostile photo folder (common/gallery_folder.rs): what is listed and in
+//! which order, paging, neighbours, name checks, symlinks, delete (exactly one file) and a
+//! 10,000-photo folder. Thumbnails: gallery_thumbs.rs.
 // Unix-only: the fixtures hold symlinks (one leading outside the folder), which Windows creates
 // only with admin rights. tests/unix_only_paths.rs requires this cfg.
 #![cfg(unix)]
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
+use common::gallery_folder::{at, folder, long_name, set_mtime};
 use pistream::gallery::{Gallery, GalleryError};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gallery");
 
 /// What the fixture folder lists, in file-name order (the order mtimes are given in).
 const LISTED: &[&str] = &[
@@ -34,61 +33,6 @@ const LISTED: &[&str] = &[
     "照片 2016.jpg",
     "🎉 party.png",
 ];
-
-fn long_name() -> String {
-    format!("{}.jpg", "長".repeat(82)) // 246 bytes + 4
-}
-
-fn set_mtime(path: &Path, t: SystemTime) {
-    fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
-}
-
-fn at(secs: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
-}
-
-/// A copy of the fixtures plus the awkward names, with mtimes 1 s apart in name order, and a file
-/// outside the folder that a symlink leads to.
-struct Folder {
-    _tmp: tempfile::TempDir,
-    pic: PathBuf,
-    outside: PathBuf,
-}
-
-fn folder() -> Folder {
-    let tmp = tempfile::tempdir().unwrap();
-    let pic = tmp.path().join("pic");
-    fs::create_dir(&pic).unwrap();
-    let mut names: Vec<String> = fs::read_dir(FIXTURES)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    for (i, name) in names.iter().enumerate() {
-        fs::copy(Path::new(FIXTURES).join(name), pic.join(name)).unwrap();
-        set_mtime(&pic.join(name), at(i as u64));
-    }
-    let small = fs::read(pic.join("2016.jpg")).unwrap();
-    for odd in ["what?.jpg", "back\\slash.jpg", &long_name()] {
-        fs::write(pic.join(odd), &small).unwrap();
-        set_mtime(&pic.join(odd), at(1000));
-    }
-    let outside = tmp.path().join("secret.jpg");
-    fs::write(&outside, &small).unwrap();
-    std::os::unix::fs::symlink(&outside, pic.join("escape.jpg")).unwrap();
-    std::os::unix::fs::symlink("2016.jpg", pic.join("alias.jpg")).unwrap();
-    fs::create_dir(pic.join("folder.jpg")).unwrap();
-    Folder {
-        _tmp: tmp,
-        pic,
-        outside,
-    }
-}
 
 fn all_names(g: &Gallery) -> Vec<String> {
     g.page(1, 500).photos.into_iter().map(|p| p.name).collect()
@@ -242,67 +186,6 @@ fn bad_and_missing_names() {
     assert_eq!(g.file("alias.jpg").unwrap(), g.dir().join("2016.jpg"));
 }
 
-/// The thumbnail folders in `.thumbs/`, sorted.
-fn thumb_folders(pic: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(pic.join(".thumbs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    names
-}
-
-#[test]
-fn thumbnails_of_no_photo_are_pruned_at_open_on_delete_and_on_refresh() {
-    let f = folder();
-    let g = Gallery::open(&f.pic).unwrap();
-    g.thumbnail("2016.jpg").unwrap();
-    g.thumbnail("x2016.jpg").unwrap();
-    let live = thumb_folders(&f.pic);
-    assert_eq!(live.len(), 2);
-    drop(g);
-
-    // What older builds left: a folder named by std's DefaultHasher (16 hex digits) for a photo
-    // that still exists, a stray file, and a symlink leading out of the folder.
-    let thumbs = f.pic.join(".thumbs");
-    let old_style = thumbs.join({
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        "2016.jpg".hash(&mut h);
-        format!("{:016x}", h.finish())
-    });
-    fs::create_dir(&old_style).unwrap();
-    fs::write(old_style.join("18a2b3c4d5e6f708-4d2.jpg"), b"old thumbnail").unwrap();
-    fs::write(thumbs.join(".tmp-1-0"), b"half a thumbnail").unwrap();
-    std::os::unix::fs::symlink(&f.outside, thumbs.join("link")).unwrap();
-
-    let g = Gallery::open(&f.pic).unwrap();
-    assert_eq!(
-        thumb_folders(&f.pic),
-        live,
-        "only the live folders are left"
-    );
-    assert!(f.outside.exists(), "the link went, not its target");
-    g.thumbnail("2016.jpg").unwrap();
-    g.thumbnail("x2016.jpg").unwrap();
-    assert_eq!(
-        g.thumbnails_made(),
-        0,
-        "the live thumbnails are still found"
-    );
-
-    // A delete takes the photo's folder and any orphan that appeared meanwhile.
-    fs::create_dir(&old_style).unwrap();
-    g.delete("2016.jpg").unwrap();
-    assert!(!old_style.exists());
-    assert_eq!(thumb_folders(&f.pic).len(), 1);
-
-    // A photo deleted by hand loses its thumbnails at the next rescan.
-    fs::remove_file(f.pic.join("x2016.jpg")).unwrap();
-    g.refresh().unwrap();
-    assert_eq!(thumb_folders(&f.pic), Vec::<String>::new());
-}
-
 #[test]
 fn delete_removes_exactly_one_file_and_its_thumbnail() {
     let f = folder();
@@ -367,103 +250,6 @@ fn refresh_and_photos_not_yet_indexed() {
     fs::write(f.pic.join(".photo-x.tmp"), b"x").unwrap();
     g.refresh().unwrap();
     assert_eq!(g.len(), n);
-}
-
-fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
-    let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).unwrap();
-    (img.width(), img.height())
-}
-
-#[test]
-fn thumbnails_small_upright_and_placeholder_for_broken() {
-    let f = folder();
-    let g = Gallery::open(&f.pic).unwrap();
-    assert_eq!(
-        jpeg_size(&g.thumbnail("big 800x600.jpg").unwrap()),
-        (320, 240)
-    );
-    assert_eq!(
-        jpeg_size(&g.thumbnail("2016.jpg").unwrap()),
-        (64, 48),
-        "small photos are not enlarged"
-    );
-    assert_eq!(
-        jpeg_size(&g.thumbnail("rotated exif6.jpg").unwrap()),
-        (20, 40)
-    );
-    for other in ["🎉 party.png", "it's.gif", "quote\"d.webp"] {
-        assert_eq!(jpeg_size(&g.thumbnail(other).unwrap()), (40, 30), "{other}");
-    }
-    let broken = g.thumbnail("broken.jpg").unwrap();
-    assert_eq!(jpeg_size(&broken), (320, 240));
-    fs::write(f.pic.join("empty.jpg"), b"").unwrap();
-    assert_eq!(
-        g.thumbnail("empty.jpg").unwrap(),
-        broken,
-        "the same placeholder"
-    );
-    // The alpha PNG is flattened on white, not black: its transparent left half is light.
-    let png = image::load_from_memory(&g.thumbnail("🎉 party.png").unwrap())
-        .unwrap()
-        .to_rgb8();
-    assert!(
-        png.get_pixel(2, 15).0.iter().all(|&c| c > 200),
-        "{:?}",
-        png.get_pixel(2, 15)
-    );
-}
-
-#[test]
-fn thumbnail_cache_follows_its_source() {
-    let f = folder();
-    let g = Gallery::open(&f.pic).unwrap();
-    let first = g.thumbnail("big 800x600.jpg").unwrap();
-    assert_eq!(g.thumbnails_made(), 1);
-    assert_eq!(g.thumbnail("big 800x600.jpg").unwrap(), first);
-    assert_eq!(
-        g.thumbnails_made(),
-        1,
-        "second request served from the cache"
-    );
-    // A new Gallery (restart) still finds the cached file.
-    let again = Gallery::open(&f.pic).unwrap();
-    assert_eq!(again.thumbnail("big 800x600.jpg").unwrap(), first);
-    assert_eq!(again.thumbnails_made(), 0);
-    // Replace the photo: the thumbnail is remade and the stale one dropped.
-    fs::copy(
-        f.pic.join("rotated exif6.jpg"),
-        f.pic.join("big 800x600.jpg"),
-    )
-    .unwrap();
-    assert_eq!(
-        jpeg_size(&g.thumbnail("big 800x600.jpg").unwrap()),
-        (20, 40)
-    );
-    assert_eq!(g.thumbnails_made(), 2);
-    let cache_files: usize = fs::read_dir(f.pic.join(".thumbs"))
-        .unwrap()
-        .map(|d| fs::read_dir(d.unwrap().path()).unwrap().count())
-        .sum();
-    assert_eq!(cache_files, 1);
-}
-
-#[test]
-fn concurrent_requests_decode_once() {
-    let f = folder();
-    let g = Arc::new(Gallery::open(&f.pic).unwrap());
-    let start = Arc::new(Barrier::new(8));
-    let handles: Vec<_> = (0..8)
-        .map(|_| {
-            let (g, start) = (g.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                g.thumbnail("big 800x600.jpg").unwrap()
-            })
-        })
-        .collect();
-    let thumbs: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert!(thumbs.windows(2).all(|w| w[0] == w[1]));
-    assert_eq!(g.thumbnails_made(), 1);
 }
 
 #[test]

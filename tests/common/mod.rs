@@ -10,6 +10,8 @@
 pub mod browser;
 pub mod controls;
 mod fixtures;
+#[cfg(unix)]
+pub mod gallery_folder;
 mod http;
 mod mjpeg;
 pub mod nginx;
