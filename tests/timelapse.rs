@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{request, start, TestServer};
+use common::{basic, request, start, TestServer};
 use pistream::timelapse::settings::parse_every;
 use serde_json::Value;
 
@@ -123,12 +123,6 @@ fn every_second_a_photo_lands_in_todays_folder_and_the_gallery_is_unharmed() {
 fn common_jpeg() -> Vec<u8> {
     fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/frames/frame000.jpg"))
         .unwrap()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    format!("Basic {token}")
 }
 
 #[test]

@@ -25,6 +25,13 @@ impl Reply {
     }
 }
 
+/// An `Authorization` header value for HTTP Basic with `user` and `password`.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}")
+}
+
 /// `POST /photos` as a script sends it (`Accept: application/json`): the server takes a photo and
 /// answers 201 with its name and file, or an error.
 pub fn take_photo(addr: SocketAddr) -> Reply {

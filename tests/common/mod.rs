@@ -21,7 +21,7 @@ pub mod sse;
 #[allow(unused_imports)]
 pub use fixtures::{copy_dir, file_names, make_timelapse_day};
 #[allow(unused_imports)]
-pub use http::{read_head, request, take_photo, Reply};
+pub use http::{basic, read_head, request, take_photo, Reply};
 #[allow(unused_imports)]
 pub use mjpeg::{decode, MjpegClient, Part};
 
@@ -203,4 +203,17 @@ pub fn have_tool(tool: &str, why: &str) -> bool {
         eprintln!("\n!!!!!!!! SKIPPED: {msg} !!!!!!!!\n");
     }
     ok
+}
+
+/// The photos (`.jpg` files) directly in the server's photo folder.
+pub fn photos_in(server: &TestServer) -> usize {
+    std::fs::read_dir(&server.pic)
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".jpg"))
+            })
+            .count()
+        })
+        .unwrap_or(0)
 }
