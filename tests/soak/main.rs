@@ -11,69 +11,23 @@
 //! whole soak once); `.ci/run` runs it for 180 s, and longer runs are by hand:
 //! `PISTREAM_SOAK_SECS=1800 cargo test --test soak -- --nocapture` prints the figures
 //! recorded in docs/BENCHMARKS.md. Linux: memory, fds and threads are read from `/proc/self`.
+//!
+//! Here the test and its checks; `load.rs` is what the workers do, `watch.rs` what the log and the
+//! panic hook saw.
 #![cfg(target_os = "linux")]
 
+#[path = "../common/mod.rs"]
 mod common;
+mod load;
+mod watch;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-
-/// Log records at warn level and above, and panics outside the server's supervision.
-#[derive(Default)]
-struct Seen {
-    records: Mutex<Vec<(log::Level, String)>>,
-    unsupervised_panics: AtomicU64,
-}
-
-static SEEN: std::sync::OnceLock<Arc<Seen>> = std::sync::OnceLock::new();
-
-struct Recorder(Arc<Seen>);
-
-impl log::Log for Recorder {
-    fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Warn
-    }
-    fn log(&self, r: &log::Record) {
-        if self.enabled(r.metadata()) {
-            let line = format!("{}: {}", r.target(), r.args());
-            self.0.records.lock().unwrap().push((r.level(), line));
-        }
-    }
-    fn flush(&self) {}
-}
-
-/// Installs the recorder and a panic hook that counts panics; the server's own hook (installed
-/// when it starts) handles supervised panics and hands the others to this one.
-fn watch_logs_and_panics() -> Arc<Seen> {
-    SEEN.get_or_init(|| {
-        let seen = Arc::new(Seen::default());
-        log::set_boxed_logger(Box::new(Recorder(seen.clone()))).expect("no other logger");
-        log::set_max_level(log::LevelFilter::Warn);
-        let counted = seen.clone();
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            counted.unsupervised_panics.fetch_add(1, SeqCst);
-            previous(info);
-        }));
-        seen
-    })
-    .clone()
-}
-
-/// Whether a logged line is explained by the injected faults: the capture stage telling what
-/// happened to the mock camera (an injected error, a stall or hang it reopened, an injected panic it
-/// survived, an unplug). The mock fails only when told to, so every such line is one of ours;
-/// anything else at warn or error level is a finding.
-fn explained_by_faults(line: &str) -> bool {
-    line.starts_with("pistream::video::capture: camera mock: ")
-}
+use load::{control_setter, editor, photographer, saboteur, viewer, Rng, Tally, STREAMS};
+use watch::{explained_by_faults, watch_logs_and_panics};
 
 /// Waits until `ok` holds, at most `timeout`: there is no event for an idle pool thread exiting or a
 /// socket being released, so this looks every 50 ms. Returns whether it holds.
@@ -109,181 +63,6 @@ fn rss_kib() -> u64 {
                 .and_then(|l| l[6..].trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
-}
-
-/// Counters of what the load did.
-#[derive(Default)]
-struct Tally {
-    viewers: AtomicU64,
-    parts: AtomicU64,
-    cut_mid_frame: AtomicU64,
-    photos: AtomicU64,
-    deletes: AtomicU64,
-    page_edits: AtomicU64,
-    page_reads: AtomicU64,
-    control_sets: AtomicU64,
-    faults: AtomicU64,
-}
-
-/// A small xorshift generator: every worker its own seed, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-const STREAMS: &[&str] = &[
-    "/stream",
-    "/stream?width=160",
-    "/stream?width=320&quality=40",
-    "/stream?scale=50",
-    "/stream?fps=5",
-    "/stream?width=160&fps=2",
-];
-
-/// A viewer that joins, reads a few frames (checking each part's framing and JPEG markers), and
-/// leaves — politely, or by dropping the connection in the middle of a frame.
-fn viewer(s: &common::TestServer, rng: &mut Rng, tally: &Tally) {
-    let path = STREAMS[rng.below(STREAMS.len() as u64) as usize];
-    if rng.below(4) == 0 {
-        // Cut off mid-frame: read the head and part of the first frame, then vanish.
-        let mut sock = TcpStream::connect(s.addr).expect("connect");
-        sock.set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        write!(sock, "GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", s.addr).unwrap();
-        let mut buf = vec![0u8; 600 + rng.below(4000) as usize];
-        let _ = sock.read_exact(&mut buf);
-        tally.cut_mid_frame.fetch_add(1, SeqCst);
-        return;
-    }
-    let mut client = common::MjpegClient::open(s.addr, path, rng.below(8) == 0);
-    tally.viewers.fetch_add(1, SeqCst);
-    for _ in 0..1 + rng.below(12) {
-        match client.next_part() {
-            Ok(part) => {
-                assert_eq!(
-                    &part.jpeg[..2],
-                    b"\xff\xd8",
-                    "{path}: a part starts with SOI"
-                );
-                assert_eq!(
-                    &part.jpeg[part.jpeg.len() - 2..],
-                    b"\xff\xd9",
-                    "{path}: ends with EOI"
-                );
-                tally.parts.fetch_add(1, SeqCst);
-            }
-            // A stream ended by the server (it never does while serving) is a failure.
-            Err(e) => panic!("{path}: the stream broke: {e}"),
-        }
-    }
-}
-
-/// Takes a photo; deletes every other one through the gallery route.
-fn photographer(s: &common::TestServer, rng: &mut Rng, tally: &Tally) {
-    let r = common::request(
-        s.addr,
-        "POST",
-        "/photos",
-        &[("Accept", "application/json"), ("Origin", &s.url(""))],
-        b"",
-    );
-    match r.status {
-        201 => {
-            tally.photos.fetch_add(1, SeqCst);
-            let reply: Value = serde_json::from_slice(&r.body).expect("JSON");
-            let name = reply["name"].as_str().expect("a name").to_string();
-            if rng.below(2) == 0 {
-                let r = common::request(
-                    s.addr,
-                    "POST",
-                    &format!("/photos/{name}/delete"),
-                    &[("Accept", "application/json"), ("Origin", &s.url(""))],
-                    b"",
-                );
-                assert!(r.status < 400, "delete {name}: {}", r.status_line);
-                tally.deletes.fetch_add(1, SeqCst);
-            }
-        }
-        // The camera is down (a fault being injected): the photo is refused, in words.
-        503 => {}
-        other => panic!("POST /photos: {other} {}", String::from_utf8_lossy(&r.body)),
-    }
-}
-
-/// Rewrites a page and reads pages back; the watcher swaps the site in, so a read shows some edit.
-fn editor(s: &common::TestServer, content: &Path, rng: &mut Rng, tally: &Tally, n: u64) {
-    let page = rng.below(3);
-    let path = content.join(format!("soak{page}.md"));
-    let tmp = content.join(format!(".soak{page}.tmp"));
-    std::fs::write(&tmp, format!("# Soak page {page}\n\nEdit number {n}.\n")).unwrap();
-    std::fs::rename(&tmp, &path).unwrap();
-    tally.page_edits.fetch_add(1, SeqCst);
-    let r = common::request(s.addr, "GET", &format!("/pages/soak{page}"), &[], b"");
-    // Before the watcher saw the first version the page does not exist yet.
-    if r.status == 200 {
-        let body = String::from_utf8_lossy(&r.body);
-        assert!(body.contains("Edit number"), "a rendered edit: {body}");
-        tally.page_reads.fetch_add(1, SeqCst);
-    } else {
-        assert_eq!(r.status, 404, "{}", r.status_line);
-    }
-}
-
-fn control_setter(s: &common::TestServer, rng: &mut Rng, tally: &Tally) {
-    let body = json!({ "name": "brightness", "value": rng.below(129) as i64 - 64 }).to_string();
-    let r = common::request(
-        s.addr,
-        "POST",
-        "/api/controls",
-        &[("Content-Type", "application/json"), ("Origin", &s.url(""))],
-        body.as_bytes(),
-    );
-    // 503: the camera is down (a fault being injected), said in words.
-    assert!(
-        r.status == 200 || r.status == 503,
-        "{} {}",
-        r.status_line,
-        String::from_utf8_lossy(&r.body)
-    );
-    tally.control_sets.fetch_add(1, SeqCst);
-}
-
-/// One fault after another; after each, the camera must deliver again (the server healed it)
-/// before the next.
-fn saboteur(s: &common::TestServer, round: u64, tally: &Tally) {
-    let c = &s.control;
-    let before = c.frames_delivered();
-    match round % 5 {
-        0 => {
-            c.fail_every(7);
-            std::thread::sleep(Duration::from_millis(400));
-            c.fail_every(0);
-        }
-        1 => c.stall(Duration::from_millis(1500)),
-        2 => c.panic_next(),
-        3 => {
-            c.vanish();
-            std::thread::sleep(Duration::from_millis(600));
-            c.reappear();
-        }
-        _ => c.hang(Duration::from_secs(3)),
-    }
-    tally.faults.fetch_add(1, SeqCst);
-    // Viewers keep the camera wanted; without one (between viewers) it may rest closed.
-    let healed = c.wait_until(
-        |c| c.frames_delivered() > before + 20,
-        Duration::from_secs(30),
-    );
-    assert!(
-        healed || !c.is_open(),
-        "the camera did not come back after fault {round}"
-    );
 }
 
 #[test]
