@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::browser::Browser;
@@ -269,42 +269,24 @@ fn under_a_base_path_the_scripts_stay_under_it() {
     let content = dir.path().join("content");
     std::fs::create_dir_all(&content).unwrap();
     std::fs::write(content.join("about.md"), "# About\n\nfirst version\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pistream"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--base-path",
-            "/cam1",
-            "--fps",
-            "20",
-        ])
-        .args(["--width", "320", "--height", "240"])
-        .arg("--pic")
-        .arg(dir.path().join("pic"))
-        .arg("--content")
-        .arg(&content)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Killed(Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut banner = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut banner,
-    )
-    .unwrap();
-    let _child = Killed(child);
-    let base = format!(
-        "{}/cam1",
-        banner.trim().rsplit(' ').next().expect("banner").trim()
+    let (child, addr) = common::spawn_for_banner(
+        Command::new(env!("CARGO_BIN_EXE_pistream"))
+            .args([
+                "--bind",
+                "127.0.0.1:0",
+                "--base-path",
+                "/cam1",
+                "--fps",
+                "20",
+            ])
+            .args(["--width", "320", "--height", "240"])
+            .arg("--pic")
+            .arg(dir.path().join("pic"))
+            .arg("--content")
+            .arg(&content),
     );
+    let _child = common::Killed(child);
+    let base = format!("http://{addr}/cam1");
     let Some(b) = Browser::start() else { return };
 
     b.goto(&format!("{base}/live"));

@@ -145,6 +145,16 @@ impl Drop for TestServer {
     }
 }
 
+/// A child process (pistream, ffmpeg) killed and reaped on drop, also when an assertion fails.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Spawns `cmd` (the pistream binary with its flags; stdout piped, stderr discarded) and reads its
 /// banner, the first line on stdout (`... http://ADDR`): the child and the address it listens on.
 pub fn spawn_for_banner(cmd: &mut std::process::Command) -> (std::process::Child, SocketAddr) {
