@@ -88,9 +88,9 @@ impl Codec {
     /// The libraries behind it, for the log and `pistream cameras`.
     pub fn library(self) -> &'static str {
         match self {
-            Codec::Rust => "jpeg-encoder and jpeg-decoder (pure Rust)",
+            Codec::Rust => "jpeg-encoder and jpeg-decoder, pure Rust",
             #[cfg(feature = "turbojpeg")]
-            Codec::Turbo => "libjpeg-turbo 3.1 (bundled by the turbojpeg crate)",
+            Codec::Turbo => "libjpeg-turbo 3.1.0, built from the turbojpeg crate's copy",
         }
     }
 
