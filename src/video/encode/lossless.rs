@@ -12,14 +12,16 @@
 //! perfect and, when refused, turns that frame the decode way (libjpeg-turbo's scaled-decode path
 //! at full size, [`super::turbo_scale`]): every frame keeps its exact size and every pixel. A
 //! refusal is found from the header alone, before any coefficient is read, and 640x480 and 1280x720
-//! (multiples of 16 both ways) never hit it.
+//! (multiples of 16 both ways) never hit it. A frame libjpeg-turbo only warns about (damaged or
+//! cut-short data, which TurboJPEG reports as failure) is still turned losslessly
+//! (`turbo::only_warned`).
 
 use std::cell::RefCell;
 
-use turbojpeg::{Transform, TransformOp, Transformer};
+use turbojpeg::{OutputBuf, Transform, TransformOp, Transformer};
 
 use super::orient::{Conversion, Mapping, Orientation};
-use super::turbo::tj_err;
+use super::turbo::{only_warned, tj_err};
 use super::{turbo_scale, EncodeError};
 
 thread_local! {
@@ -62,15 +64,21 @@ pub fn rotate_jpeg(
             Some(t) => t,
             None => slot.insert(Transformer::new().map_err(tj_err)?),
         };
-        Ok::<_, EncodeError>(transformer.transform_to_owned(&transform, jpeg).ok())
+        let mut buf = OutputBuf::new_owned();
+        let done = match transformer.transform(&transform, jpeg, &mut buf) {
+            Ok(()) => true,
+            // Damaged data it read past (see `only_warned`): the output is complete.
+            Err(e) => only_warned(&e) && buf.ends_with(&[0xFF, 0xD9]),
+        };
+        Ok::<_, EncodeError>(done.then(|| buf.to_vec()))
     })?;
     match turned {
         Some(jpeg) => {
             out.extend_from_slice(&jpeg);
             Ok(())
         }
-        // Not perfect (a partial MCU), or a warning TurboJPEG counts as failure: the decode way,
-        // which falls back to the lenient pure-Rust decoder in turn.
+        // Not perfect (a partial MCU), or not a JPEG libjpeg-turbo reads: the decode way, which
+        // falls back to the pure-Rust decoder in turn.
         None => {
             let conv = Conversion {
                 orientation,
@@ -84,7 +92,7 @@ pub fn rotate_jpeg(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::video::encode::decode::JpegSource;
     use crate::video::encode::orient::{Oriented, Rotation};
@@ -195,6 +203,42 @@ mod tests {
                 .count();
             assert!(bad < w * h / 200, "{}: {bad} pixels off", o.describe());
         }
+    }
+
+    /// `jpeg` with the last quarter of its scan cut off (then its end marker): a frame a camera
+    /// or a network cut short, which libjpeg-turbo decodes as far as it goes, with a warning.
+    pub fn cut_short(jpeg: &[u8]) -> Vec<u8> {
+        [&jpeg[..jpeg.len() * 3 / 4], &[0xFF, 0xD9][..]].concat()
+    }
+
+    #[test]
+    fn a_damaged_frame_is_turned_losslessly_all_the_same() {
+        // libjpeg-turbo warns ("Corrupt JPEG data: premature end of data segment") and TurboJPEG
+        // reports failure, but the turn it made is complete and is used: still nothing re-encoded
+        // (asked at quality 20), the damaged frame's own picture turned.
+        let cut = cut_short(&photo());
+        let o = Orientation {
+            rotate: Rotation::R90,
+            ..Orientation::IDENTITY
+        };
+        let mut out = Vec::new();
+        rotate_jpeg(&cut, o, 20, &mut out).unwrap();
+        let (w, h, got) = luma(&out);
+        let (ew, eh, want) = turned_ycbcr(&cut, o);
+        assert_eq!((w, h), (ew, eh));
+        // The damaged area decodes differently in the two decoders; the rest must be equal.
+        let close = got
+            .iter()
+            .zip(&want)
+            .filter(|(a, b)| a.abs_diff(**b) <= 4)
+            .count();
+        assert!(close > w * h * 7 / 10, "{close} of {} pixels", w * h);
+        let mut reencoded = Vec::new();
+        rotate::rotate_jpeg(&cut, o, 20, &mut reencoded).unwrap();
+        assert!(
+            out.len() > reencoded.len() * 2,
+            "not re-encoded at quality 20"
+        );
     }
 
     #[test]

@@ -41,6 +41,21 @@ pub(crate) fn tj_err(e: turbojpeg::Error) -> EncodeError {
     EncodeError::Encode(format!("libjpeg-turbo: {e}"))
 }
 
+/// Whether libjpeg-turbo's error is only its warning about damaged data, after which its output is
+/// complete anyway: TurboJPEG returns failure for a warning (and the turbojpeg crate does not pass
+/// on the error code that says so), but "Corrupt JPEG data: 2 extraneous bytes before marker 0xd9"
+/// is in every frame of some webcams, and a truncated frame decodes as far as it goes, as
+/// jpeg-decoder does too. Told by libjpeg's own wording of those warnings (jerror.h `JWRN_*`);
+/// anything else counts as failure.
+pub(crate) fn only_warned(e: &turbojpeg::Error) -> bool {
+    match e {
+        turbojpeg::Error::TurboJpegError(msg) => {
+            msg.starts_with("Corrupt JPEG data") || msg.starts_with("Premature end of JPEG file")
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn subsamp(sampling: Sampling) -> Subsamp {
     match sampling {
         Sampling::S420 => Subsamp::Sub2x2,

@@ -8,10 +8,9 @@
 //!   of the way ([`super::area`]) and encoded by [`TurboEncoder`](super::TurboEncoder).
 //!
 //! A JPEG that does not store YCbCr or grey (RGB, CMYK: never a camera's) goes through the
-//! pure-Rust path, which converts it; so does one libjpeg-turbo stops at. TurboJPEG's API fails on
-//! a mere warning (a truncated scan, "extraneous bytes before marker", which some webcams' MJPEG
-//! has in every frame), where jpeg-decoder shows what it could decode: that frame costs two decodes
-//! instead of being lost.
+//! pure-Rust path, which converts it; so does one libjpeg-turbo fails on. A mere warning (a
+//! truncated scan, "extraneous bytes before marker", which some webcams' MJPEG has in every frame)
+//! is not a failure: the decoded planes are used, as jpeg-decoder would show what it decoded.
 
 use std::cell::RefCell;
 
@@ -19,7 +18,7 @@ use turbojpeg::{Colorspace, Decompressor, ScalingFactor, Subsamp, YuvImage, YuvP
 
 use super::orient::{Conversion, Oriented, YcbcrSource};
 use super::scale::{self, output_buffer, target_size_turned};
-use super::turbo::tj_err;
+use super::turbo::{only_warned, tj_err};
 use super::{Codec, EncodeError};
 
 thread_local! {
@@ -139,8 +138,10 @@ pub(crate) fn jpeg_variant(
             height: sh,
             subsamp: header.subsamp,
         };
-        if decoder.decompress_to_yuv(jpeg, target).is_err() {
-            return rust();
+        match decoder.decompress_to_yuv(jpeg, target) {
+            Ok(()) => {}
+            Err(e) if only_warned(&e) => {}
+            Err(_) => return rust(),
         }
         let (y, chroma) = buf.split_at(y_w * y_h);
         let (u, v) = chroma.split_at(chroma.len() / 2);
@@ -294,6 +295,22 @@ mod tests {
         assert_eq!(decode(&out).dimensions(), (320, 240));
         let sof = out.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         assert_eq!(out[sof + 11], 0x21);
+    }
+
+    #[test]
+    fn a_damaged_frame_is_decoded_by_libjpeg_turbo_all_the_same() {
+        // A frame cut short: libjpeg-turbo warns and TurboJPEG reports failure, but the planes it
+        // decoded are used, not the pure-Rust fallback (whose bytes would be its own).
+        let cut = crate::video::encode::lossless::tests::cut_short(&photo());
+        let frame = Frame::new(PixelFormat::Jpeg, 640, 480, cut);
+        let turbo = Codec::Turbo
+            .variant(&frame, &Conversion::NONE, Some(320), 80)
+            .unwrap();
+        let rust = Codec::Rust
+            .variant(&frame, &Conversion::NONE, Some(320), 80)
+            .unwrap();
+        assert_eq!(decode(&turbo).dimensions(), (320, 240));
+        assert!(turbo != rust, "made by libjpeg-turbo, not the fallback");
     }
 
     #[test]
