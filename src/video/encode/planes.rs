@@ -4,10 +4,11 @@
 //!
 //! The [`Conversion`] is applied while the planes are filled, as everywhere else: YUYV samples read
 //! in their range (limited range expanded through the same tables as [`super::pixels`]), the picture
-//! turned by reading it through [`Oriented`]. An upright YUYV frame, what a raw camera sends, has a
-//! path of its own: its bytes are only split into planes (its chroma already is at half width), two
-//! rows at a time for 4:2:0, with no full-width chroma row in between ([`super::yuyv_split`], SSE2
-//! on x86-64).
+//! turned by reading it through [`Oriented`]. A YUYV frame, what a raw camera sends, upright or
+//! turned in a way that keeps rows rows (a half turn, a flip), has a path of its own: its bytes are
+//! only split into planes (its chroma already is at half width), two rows at a time for 4:2:0,
+//! with no full-width chroma row in between ([`super::yuyv_split`], SSE2 on x86-64), the rows taken
+//! bottom-up and reversed as the turn says. Quarter turns read columns through [`Oriented`].
 //!
 //! 4:2:0 chroma is the rounded mean of each 2x2 block (of a pair of rows for YUYV, whose chroma is
 //! shared by each pixel pair already), the same picture as the default encoder's downsampling.
@@ -82,8 +83,9 @@ impl Planes {
 
     /// Fills the planes with the checked raw frame `raw`, read and turned as `conv` says.
     pub(crate) fn fill_raw(&mut self, raw: &Raw, conv: &Conversion, sampling: Sampling) {
-        if raw.format == PixelFormat::Yuyv && conv.orientation.is_identity() {
-            self.fill_upright_yuyv(raw, conv.range, sampling);
+        let map = conv.orientation.mapping();
+        if raw.format == PixelFormat::Yuyv && !map.transpose {
+            self.fill_yuyv(raw, conv.range, sampling, map.mirror_x, map.mirror_y);
         } else {
             self.fill(
                 &Oriented::new(raw.pixels(conv.range), conv.orientation),
@@ -139,30 +141,47 @@ impl Planes {
         self.pad_luma();
     }
 
-    /// An upright YUYV frame split into planes: luma as it is (or expanded), chroma taken from
-    /// each pixel pair and, for 4:2:0, averaged over two rows ([`yuyv_split`]).
-    fn fill_upright_yuyv(&mut self, raw: &Raw, range: YuvRange, sampling: Sampling) {
+    /// A YUYV frame split into planes ([`yuyv_split`]): luma as it is (or expanded), chroma taken
+    /// from each pixel pair and, for 4:2:0, averaged over two rows. Turns that keep rows rows (a
+    /// half turn, a flip) cost next to nothing here: `mirror_y` takes the source rows bottom-up,
+    /// `mirror_x` reverses each finished plane row (a pixel pair's chroma stays that pair's).
+    fn fill_yuyv(
+        &mut self,
+        raw: &Raw,
+        range: YuvRange,
+        sampling: Sampling,
+        mirror_x: bool,
+        mirror_y: bool,
+    ) {
         let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         self.reshape(w, h, sampling);
-        let stride = w * 2;
-        let cw = w / 2;
+        let (stride, cw) = (w * 2, w / 2);
         let rows_per_chroma = match sampling {
             Sampling::S420 => 2,
             Sampling::S422 => 1,
         };
-        let src_rows = raw.data.chunks(stride * rows_per_chroma);
-        let luma = self.y.chunks_mut(w * rows_per_chroma);
+        let src_row = |y: usize| {
+            let sy = if mirror_y { h - 1 - y } else { y };
+            &raw.data[sy * stride..(sy + 1) * stride]
+        };
         let chroma = self
             .cb
             .chunks_exact_mut(cw)
             .zip(self.cr.chunks_exact_mut(cw));
-        for ((src, luma), (cb, cr)) in src_rows.zip(luma).zip(chroma) {
-            let r0 = &src[..stride];
+        for (k, (cb, cr)) in chroma.enumerate() {
+            let top = k * rows_per_chroma;
             // An odd last row stands for both rows of its pair (its luma row is padding).
-            let r1 = src.get(stride..2 * stride);
-            let (y0, y1) = luma.split_at_mut(w);
-            let y1 = r1.and(Some(y1)).filter(|y| !y.is_empty());
-            yuyv_split::split_rows(range, r0, r1.unwrap_or(r0), y0, y1, cb, cr);
+            let pair = rows_per_chroma == 2 && top + 1 < h;
+            let r0 = src_row(top);
+            let r1 = if pair { src_row(top + 1) } else { r0 };
+            let (y0, rest) = self.y[top * w..].split_at_mut(w);
+            let mut y1 = pair.then(|| &mut rest[..w]);
+            yuyv_split::split_rows(range, r0, r1, y0, y1.as_deref_mut(), cb, cr);
+            if mirror_x {
+                for row in [Some(y0), y1, Some(cb), Some(cr)].into_iter().flatten() {
+                    row.reverse();
+                }
+            }
         }
         self.pad_luma();
     }
@@ -193,22 +212,34 @@ mod tests {
     }
 
     #[test]
-    fn the_yuyv_fast_path_equals_the_general_one() {
+    fn the_yuyv_fast_path_equals_the_general_one_for_every_row_keeping_turn() {
         for (w, h) in [(8, 4), (6, 5), (2, 1), (16, 9)] {
             let data = yuyv(w, h);
             let frame = raw(PixelFormat::Yuyv, w as u32, h as u32, &data);
             for range in [YuvRange::Full, YuvRange::Limited] {
                 for sampling in [Sampling::S420, Sampling::S422] {
-                    let mut fast = Planes::default();
-                    fast.fill_upright_yuyv(&frame, range, sampling);
-                    let mut general = Planes::default();
-                    let view = Oriented::new(frame.pixels(range), Orientation::IDENTITY);
-                    general.fill(&view, sampling);
-                    let what = format!("{w}x{h} {range} {sampling:?}");
-                    assert_eq!(fast.chroma_size(), general.chroma_size(), "{what}");
-                    assert_eq!(fast.y, general.y, "{what}");
-                    assert_eq!(fast.cb, general.cb, "{what}");
-                    assert_eq!(fast.cr, general.cr, "{what}");
+                    // Every turn that keeps rows rows: upright, half turn, each flip.
+                    for (rotate, flip_h) in [
+                        (Rotation::R0, false),
+                        (Rotation::R180, false),
+                        (Rotation::R0, true),
+                        (Rotation::R180, true),
+                    ] {
+                        let o = Orientation {
+                            rotate,
+                            flip_h,
+                            flip_v: false,
+                        };
+                        let mut fast = Planes::default();
+                        fast.fill_raw(&frame, &Conversion::new(range, o), sampling);
+                        let mut general = Planes::default();
+                        general.fill(&Oriented::new(frame.pixels(range), o), sampling);
+                        let what = format!("{w}x{h} {range} {sampling:?} {}", o.describe());
+                        assert_eq!(fast.chroma_size(), general.chroma_size(), "{what}");
+                        assert_eq!(fast.y, general.y, "{what}");
+                        assert_eq!(fast.cb, general.cb, "{what}");
+                        assert_eq!(fast.cr, general.cr, "{what}");
+                    }
                 }
             }
         }
