@@ -3,7 +3,8 @@
 //! [`cameras`] opens the backend `--camera` names; [`capture`] drives it on its own thread (on
 //! demand, NO SIGNAL and retry on faults) and has raw frames [`encode`]d to JPEG on encoder threads
 //! (`capture::pipeline`), published in capture order; the [`hub`] keeps the
-//! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body; [`variants`] are the
+//! newest framed part for every viewer; [`stream`] is one viewer's MJPEG body,
+//! paced by [`pace`] when it asks for fewer frames; [`variants`] are the
 //! smaller or lighter streams, each encoded once for all its viewers, on the few rungs of the
 //! [`ladder`]; [`vitals`] is what health checks
 //! and metrics read; [`controls`] are the camera's controls (brightness...), saved in the
@@ -16,6 +17,7 @@ pub mod controls;
 pub mod encode;
 pub mod hub;
 pub mod ladder;
+pub mod pace;
 pub mod stream;
 pub mod variants;
 pub mod vitals;
