@@ -277,6 +277,19 @@ pub(crate) mod tests {
         Frame::new(format, width, height, px.repeat(n))
     }
 
+    /// `n` pseudo-random bytes (xorshift: every value turns up, the same ones each run).
+    pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect()
+    }
+
     pub fn decode(jpeg: &[u8]) -> RgbImage {
         image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
             .expect("a valid JPEG")

@@ -80,31 +80,7 @@ fn split_chroma(r0: &[u8], r1: &[u8], cb: &mut [u8], cr: &mut [u8], map: impl Fn
 mod sse2 {
     use std::arch::x86_64::*;
 
-    /// Limited-range luma in 16-bit lanes to full range: `(max(v - 16, 0) * 255 + 109) / 219`
-    /// (the table's rounding), the division as a multiply by 2^23 / 219, rounded up.
-    #[target_feature(enable = "sse2")]
-    fn expand_luma(v: __m128i) -> __m128i {
-        let t = _mm_subs_epu16(v, _mm_set1_epi16(16));
-        let x = _mm_add_epi16(_mm_mullo_epi16(t, _mm_set1_epi16(255)), _mm_set1_epi16(109));
-        _mm_srli_epi16(_mm_mulhi_epu16(x, _mm_set1_epi16(38305u16 as i16)), 7)
-    }
-
-    /// `(x * 255 + 112) / 224` for x in 0..=128: `/ 224` as `/ 32`, then a multiply by 2^16 / 7.
-    #[target_feature(enable = "sse2")]
-    fn chroma_step(x: __m128i) -> __m128i {
-        let n = _mm_add_epi16(_mm_mullo_epi16(x, _mm_set1_epi16(255)), _mm_set1_epi16(112));
-        _mm_mulhi_epu16(_mm_srli_epi16(n, 5), _mm_set1_epi16(9363))
-    }
-
-    /// Limited-range chroma in 16-bit lanes to full range: 128 plus or minus the scaled distance
-    /// from 128, rounded half away from zero (the table's rounding).
-    #[target_feature(enable = "sse2")]
-    fn expand_chroma(v: __m128i) -> __m128i {
-        let mid = _mm_set1_epi16(128);
-        let up = chroma_step(_mm_subs_epu16(v, mid));
-        let down = chroma_step(_mm_subs_epu16(mid, v));
-        _mm_subs_epu16(_mm_adds_epu16(mid, up), down)
-    }
+    use crate::video::encode::pixels::{expand_chroma, expand_luma};
 
     /// [`super::split_rows`] for whole blocks of 16 pixels; returns how many pixels it did.
     #[target_feature(enable = "sse2")]

@@ -13,11 +13,13 @@
 //! [`RawPixels`] reads a whole raw frame this way for [`super::orient::Oriented`].
 //!
 //! This module holds the row conversions; beside it: `colour.rs` (the per-pixel BT.601 maths),
-//! `range.rs` (limited-range expansion) and `raw.rs` ([`RawPixels`]).
+//! `range.rs` (limited-range expansion), `raw.rs` ([`RawPixels`]) and `yuyv_rows.rs` (the YUYV row
+//! split, written for speed: the default encoder's hot loop).
 
 mod colour;
 mod range;
 mod raw;
+mod yuyv_rows;
 
 use pistream_camera::{PixelFormat, YuvRange};
 
@@ -25,6 +27,9 @@ pub use colour::{rgb_to_ycbcr, ycbcr_to_rgb};
 use range::yuyv_samples;
 pub use range::{LIMITED_CHROMA, LIMITED_LUMA};
 pub use raw::RawPixels;
+pub use yuyv_rows::split_yuyv_row;
+#[cfg(all(target_arch = "x86_64", feature = "turbojpeg"))] // for libjpeg-turbo's split too
+pub(super) use yuyv_rows::sse2::{expand_chroma, expand_luma};
 
 /// One full-range YUYV row (`Y0 U Y1 V` per pixel pair) to Y, Cb, Cr rows of one value a pixel
 /// (each chroma sample repeated for both pixels of its pair).
@@ -32,7 +37,7 @@ pub fn yuyv_row_to_ycbcr(src: &[u8], y: &mut [u8], cb: &mut [u8], cr: &mut [u8])
     yuyv_row_to_ycbcr_in(YuvRange::Full, src, y, cb, cr)
 }
 
-/// One YUYV row whose samples have `range` to full-range Y, Cb, Cr rows.
+/// One YUYV row whose samples have `range` to full-range Y, Cb, Cr rows (see [`split_yuyv_row`]).
 pub fn yuyv_row_to_ycbcr_in(
     range: YuvRange,
     src: &[u8],
@@ -40,17 +45,7 @@ pub fn yuyv_row_to_ycbcr_in(
     cb: &mut [u8],
     cr: &mut [u8],
 ) {
-    let pairs = src
-        .chunks_exact(4)
-        .zip(y.chunks_exact_mut(2))
-        .zip(cb.chunks_exact_mut(2))
-        .zip(cr.chunks_exact_mut(2));
-    for (((s, y), cb), cr) in pairs {
-        let (y0, y1, u, v) = yuyv_samples(range, s);
-        y.copy_from_slice(&[y0, y1]);
-        cb.fill(u);
-        cr.fill(v);
-    }
+    split_yuyv_row(range, src, y, cb, cr)
 }
 
 /// One row of interleaved YCbCr (3 bytes a pixel, as a JPEG decoder gives it) to Y, Cb, Cr rows.
