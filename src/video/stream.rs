@@ -7,7 +7,7 @@
 //! on the first read, so a `HEAD` request (whose body is never read) costs nothing.
 //!
 //! A viewer may ask for at most N frames a second (`/stream?fps=N`, for poor networks): the reader
-//! then takes a frame only when the viewer's next slot is due, sleeping on a timer in between (no
+//! then takes a frame only when the viewer's next slot is due, waiting for it in between (no
 //! wake-up per published frame), and sends the newest frame at that moment. Frames in between are
 //! skipped, never queued, and nothing is encoded for it: it reads the same hub as everyone else.
 //! The slots are [`crate::video::pace`]'s.
@@ -152,8 +152,8 @@ impl MjpegReader {
         }
     }
 
-    /// With a frame-rate cap whose next slot is not due yet: arms the pace timer and says whether
-    /// it is still pending (`true`: wait; the timer wakes this task when the slot comes).
+    /// With a frame-rate cap whose next slot is not due yet: says whether it is still pending
+    /// (`true`: wait; the cap's shared ticker wakes this task when the slot comes).
     fn waiting_for_slot(&mut self, cx: &mut Context<'_>) -> bool {
         self.pace.as_mut().is_some_and(|pace| pace.waiting(cx))
     }
