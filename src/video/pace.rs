@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::task::Context;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use event_listener::{Event, EventListener};
 use futures_lite::Future;
+use parking_lot::Mutex;
 
 /// Where every capped viewer's slots are counted from (see the module doc).
 static PACE_EPOCH: once_cell::sync::Lazy<Instant> = once_cell::sync::Lazy::new(Instant::now);
@@ -57,7 +58,7 @@ struct Ticker {
 impl Ticker {
     /// The ticker of `interval`, started if none runs; `None` when no thread can be started.
     fn shared(interval: Duration) -> Option<Arc<Ticker>> {
-        let mut registry = TICKERS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut registry = TICKERS.lock();
         let tickers = registry.get_or_insert_with(HashMap::new);
         if let Some(ticker) = tickers.get(&interval).and_then(Weak::upgrade) {
             return Some(ticker);
@@ -108,7 +109,7 @@ impl Ticker {
 
 impl Drop for Ticker {
     fn drop(&mut self) {
-        let mut tickers = TICKERS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tickers = TICKERS.lock();
         if let Some(tickers) = tickers.as_mut() {
             // A new ticker for the interval may already be there: remove only a dead one.
             if tickers
@@ -288,7 +289,7 @@ mod tests {
     }
 
     fn ticker_of(interval: Duration) -> Option<Arc<Ticker>> {
-        let tickers = TICKERS.lock().unwrap();
+        let tickers = TICKERS.lock();
         tickers.as_ref()?.get(&interval).and_then(Weak::upgrade)
     }
 
