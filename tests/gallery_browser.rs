@@ -64,13 +64,6 @@ fn server() -> common::TestServer {
     s
 }
 
-fn screenshots() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("screenshots")
-}
-
 /// The page loaded and every image in view decoded (lazy ones below the fold need not be).
 fn settle(b: &Browser) {
     let done = b.wait_for(
@@ -90,7 +83,7 @@ fn phone_and_desktop_in_both_schemes_keep_their_layout() {
         ("album", format!("/albums/{DAY}")),
         ("viewer", format!("/photos/{DAY}/f3.jpg")),
     ];
-    let dir = screenshots();
+    let dir = common::browser::screenshots_dir();
     let mut taken = Vec::new();
     for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
         // A browser per device: switching the emulation off again in one tab left its next

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::browser::Browser;
@@ -48,13 +47,6 @@ caption = The newest photos
 ```
 "#;
 
-fn screenshots() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("screenshots")
-}
-
 #[test]
 fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
     let s = common::start(|c| {
@@ -74,7 +66,7 @@ fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
         ("page", "/pages/garden"),
         ("search", "/search?q=garden"),
     ];
-    let dir = screenshots();
+    let dir = common::browser::screenshots_dir();
     let mut taken = Vec::new();
     for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
         // A browser per device, as in gallery_browser.rs (switching the emulation back in one tab

@@ -58,6 +58,15 @@ pub const LAYOUT_JS: &str = r#"
   };
 "#;
 
+/// Where the layout tests put their screenshots: `target/screenshots/` (or under
+/// `CARGO_TARGET_DIR`).
+pub fn screenshots_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("screenshots")
+}
+
 /// A chromedriver process and one browser session.
 pub struct Browser {
     driver: Child,

@@ -290,6 +290,19 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Peak signal-to-noise ratio of two equally long sample buffers (RGB pictures' raw bytes,
+    /// luma planes), in dB.
+    pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len(), "two pictures of one size");
+        let mse = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+            .sum::<f64>()
+            / a.len() as f64;
+        10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
+    }
+
     pub fn decode(jpeg: &[u8]) -> RgbImage {
         image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
             .expect("a valid JPEG")

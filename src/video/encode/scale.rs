@@ -139,7 +139,7 @@ pub(crate) fn output_buffer(w: u32, h: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::encode::tests::{decode, flat_frame};
+    use crate::video::encode::tests::{decode, flat_frame, psnr};
     use crate::video::encode::{to_jpeg, Encoder};
 
     const NONE: Conversion = Conversion::NONE;
@@ -233,17 +233,6 @@ mod tests {
         // Same size: re-encoded at the requested quality, still a JPEG of the same picture.
         let img = decode(&variant(&jpeg, &NONE, None, 30).unwrap());
         assert_eq!(img.dimensions(), (96, 64));
-    }
-
-    /// Peak signal-to-noise ratio of two equally sized luma planes, in dB.
-    fn psnr(a: &[u8], b: &[u8]) -> f64 {
-        let mse = a
-            .iter()
-            .zip(b)
-            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-            .sum::<f64>()
-            / a.len() as f64;
-        10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
     }
 
     #[test]

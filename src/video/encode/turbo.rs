@@ -196,22 +196,9 @@ impl Encoder for TurboEncoder {
 mod tests {
     use super::*;
     use crate::video::encode::orient::{Orientation, Rotation};
-    use crate::video::encode::tests::{decode, flat_frame, mock_frame};
+    use crate::video::encode::tests::{decode, flat_frame, mock_frame, psnr};
     use crate::video::encode::FastEncoder;
     use pistream_camera::YuvRange;
-
-    /// Peak signal-to-noise ratio of two equally sized RGB pictures, in dB.
-    fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-        assert_eq!(a.dimensions(), b.dimensions());
-        let mse = a
-            .as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-            .sum::<f64>()
-            / a.as_raw().len() as f64;
-        10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
-    }
 
     fn both(frame: &Frame, conv: &Conversion, sampling: Sampling) -> (Vec<u8>, Vec<u8>) {
         let (mut turbo, mut fast) = (Vec::new(), Vec::new());
@@ -250,7 +237,7 @@ mod tests {
                 let (turbo, fast) = both(&frame, &conv, Sampling::S420);
                 let (t, f) = (decode(&turbo), decode(&fast));
                 assert_eq!(t.dimensions(), f.dimensions(), "{}", o.describe());
-                let db = psnr(&t, &f);
+                let db = psnr(t.as_raw(), f.as_raw());
                 assert!(db > 38.0, "{range} {}: {db:.1} dB", o.describe());
             }
         }
@@ -301,7 +288,10 @@ mod tests {
         let (w, h) = src.dimensions();
         let rgb = Frame::new(PixelFormat::Rgb24, w, h, src.as_raw().clone());
         let (turbo, fast) = both(&rgb, &Conversion::NONE, Sampling::S420);
-        let (t, f) = (psnr(&decode(&turbo), &src), psnr(&decode(&fast), &src));
+        let (t, f) = (
+            psnr(decode(&turbo).as_raw(), src.as_raw()),
+            psnr(decode(&fast).as_raw(), src.as_raw()),
+        );
         assert!(t > f - 1.0, "RGB: turbo {t:.1} dB, default {f:.1} dB");
     }
 

@@ -185,25 +185,12 @@ pub(crate) fn jpeg_variant(
 mod tests {
     use super::*;
     use crate::video::encode::orient::{Orientation, Rotation};
-    use crate::video::encode::tests::decode;
+    use crate::video::encode::tests::{decode, psnr};
     use pistream_camera::{Frame, PixelFormat, YuvRange};
 
     fn photo() -> Vec<u8> {
         let path = crate::video::encode::decode::tests::fixture("frame000.jpg");
         std::fs::read(path).unwrap()
-    }
-
-    /// Peak signal-to-noise ratio of two equally sized RGB pictures, in dB.
-    fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-        assert_eq!(a.dimensions(), b.dimensions());
-        let (a, b) = (a.as_raw(), b.as_raw());
-        let mse = a
-            .iter()
-            .zip(b)
-            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-            .sum::<f64>()
-            / a.len() as f64;
-        10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
     }
 
     /// `jpeg`'s variant by both codecs, decoded.
@@ -243,7 +230,7 @@ mod tests {
             for width in [Some(320), Some(250), Some(160), Some(100), None] {
                 let (t, r) = both(&jpeg, &conv, width);
                 assert_eq!(t.dimensions(), r.dimensions(), "{} {width:?}", o.describe());
-                let db = psnr(&t, &r);
+                let db = psnr(t.as_raw(), r.as_raw());
                 // Both are the same decode scale, filter and (nearly) the same encoder: only the
                 // IDCTs' and encoders' rounding differ.
                 assert!(db > 33.0, "{} {width:?}: {db:.1} dB", o.describe());
@@ -277,7 +264,7 @@ mod tests {
             let jpeg = tj_jpeg(&src, subsamp);
             for width in [Some(320), Some(250), None] {
                 let (t, r) = both(&jpeg, &Conversion::NONE, width);
-                let db = psnr(&t, &r);
+                let db = psnr(t.as_raw(), r.as_raw());
                 assert!(db > 33.0, "{subsamp:?} {width:?}: {db:.1} dB");
             }
         }
