@@ -79,40 +79,20 @@ fn phone_and_desktop_in_both_schemes_keep_their_layout() {
     let _one = one_at_a_time();
     let s = server();
     let pages = [
-        ("gallery", "/photos".to_string()),
-        ("album", format!("/albums/{DAY}")),
-        ("viewer", format!("/photos/{DAY}/f3.jpg")),
+        ("gallery", s.url("/photos")),
+        ("album", s.url(&format!("/albums/{DAY}"))),
+        ("viewer", s.url(&format!("/photos/{DAY}/f3.jpg"))),
     ];
-    let dir = common::browser::screenshots_dir();
-    let mut taken = Vec::new();
-    for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
-        // A browser per device: switching the emulation off again in one tab left its next
-        // navigation hanging (chromedriver: "timed out receiving message from renderer").
-        let Some(b) = Browser::start() else { return };
-        b.emulate(w, h, phone);
-        for dark in [false, true] {
-            b.color_scheme(dark);
-            for (page, path) in &pages {
-                b.goto(&s.url(path));
-                settle(&b);
-                let scheme = if dark { "dark" } else { "light" };
-                let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
-                b.screenshot(&shot);
-                taken.push(shot);
-                let m = b.assert_layout(w, dark, &format!("{page} on a {device} ({scheme})"));
-                assert!(
-                    m["buttons"].as_u64() > Some(0),
-                    "its buttons were measured: {m}"
-                );
-            }
-        }
-    }
-    eprintln!("screenshots:");
-    for shot in &taken {
-        let len = std::fs::metadata(shot).unwrap().len();
-        assert!(len > 1000, "{} is a real PNG", shot.display());
-        eprintln!("  {} ({len} bytes)", shot.display());
-    }
+    common::browser::sweep_layouts(
+        &pages,
+        |b, _| settle(b),
+        |_, _, m| {
+            assert!(
+                m["buttons"].as_u64() > Some(0),
+                "its buttons were measured: {m}"
+            )
+        },
+    );
 }
 
 fn path_now(b: &Browser) -> String {

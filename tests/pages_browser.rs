@@ -3,14 +3,13 @@
 //! contents and camera embeds, and the search page with results — each at phone size (360x740,
 //! touch) and desktop size (1280x800), in the light and the dark colour scheme, in Chromium.
 //! A screenshot of each goes under `target/screenshots/`; the layout facts of
-//! `Browser::assert_layout` are asserted: no horizontal scroll, buttons at least 40 px tall,
+//! `common::browser::sweep_layouts` are asserted: no horizontal scroll, buttons at least 40 px tall,
 //! body, text and muted-text contrast >= 4.5:1.
 
 mod common;
 
 use std::time::Duration;
 
-use common::browser::Browser;
 use serde_json::json;
 
 const PAGE: &str = r#"+++
@@ -62,55 +61,37 @@ fn live_page_and_search_keep_their_layout_on_phones_and_at_night() {
     }
     s.refresh_gallery();
     let pages = [
-        ("live", "/live"),
-        ("page", "/pages/garden"),
-        ("search", "/search?q=garden"),
+        ("live", s.url("/live")),
+        ("page", s.url("/pages/garden")),
+        ("search", s.url("/search?q=garden")),
     ];
-    let dir = common::browser::screenshots_dir();
-    let mut taken = Vec::new();
-    for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
-        // A browser per device, as in gallery_browser.rs (switching the emulation back in one tab
-        // left its next navigation hanging).
-        let Some(b) = Browser::start() else { return };
-        b.emulate(w, h, phone);
-        for dark in [false, true] {
-            b.color_scheme(dark);
-            for (page, path) in pages {
-                b.goto(&s.url(path));
-                // Loaded, and every picture in view shown — a live stream has shown its first
-                // frame (it never completes).
-                let settled = b.wait_for(
-                    "document.readyState === 'complete' && Array.prototype.every.call(document.images, \
-                     function (i) { return i.complete || i.naturalWidth > 0 || \
-                     i.getBoundingClientRect().top > innerHeight; })",
-                    Duration::from_secs(20),
-                );
-                assert_eq!(settled, true, "{page} loaded");
-                let scheme = if dark { "dark" } else { "light" };
-                let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
-                b.screenshot(&shot);
-                taken.push(shot);
-                let m = b.assert_layout(w, dark, &format!("{page} on a {device} ({scheme})"));
-                if page != "page" {
-                    assert!(
-                        m["buttons"].as_u64() > Some(0),
-                        "its buttons were measured: {m}"
-                    );
-                }
-            }
-            // What each page is meant to show is there (not an error page that lays out well).
-            b.goto(&s.url("/pages/garden"));
-            let facts = b.run(
-                "return { toc: document.querySelectorAll('.toc a').length, \
-                 embeds: document.querySelectorAll('.embed').length };",
+    common::browser::sweep_layouts(
+        &pages,
+        |b, page| {
+            // Loaded, and every picture in view shown — a live stream has shown its first frame
+            // (it never completes).
+            let settled = b.wait_for(
+                "document.readyState === 'complete' && Array.prototype.every.call(document.images, \
+                 function (i) { return i.complete || i.naturalWidth > 0 || \
+                 i.getBoundingClientRect().top > innerHeight; })",
+                Duration::from_secs(20),
             );
-            assert_eq!(facts, json!({ "toc": 3, "embeds": 3 }), "{device}");
-        }
-    }
-    eprintln!("screenshots:");
-    for shot in &taken {
-        let len = std::fs::metadata(shot).unwrap().len();
-        assert!(len > 1000, "{} is a real PNG", shot.display());
-        eprintln!("  {} ({len} bytes)", shot.display());
-    }
+            assert_eq!(settled, true, "{page} loaded");
+        },
+        |b, page, m| {
+            if page == "page" {
+                // What the page is meant to show is there (not an error page that lays out well).
+                let facts = b.run(
+                    "return { toc: document.querySelectorAll('.toc a').length, \
+                     embeds: document.querySelectorAll('.embed').length };",
+                );
+                assert_eq!(facts, json!({ "toc": 3, "embeds": 3 }));
+            } else {
+                assert!(
+                    m["buttons"].as_u64() > Some(0),
+                    "its buttons were measured: {m}"
+                );
+            }
+        },
+    );
 }

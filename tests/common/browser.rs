@@ -67,6 +67,45 @@ pub fn screenshots_dir() -> std::path::PathBuf {
         .join("screenshots")
 }
 
+/// Each of `pages` (`(name, url)`) at phone size (360x740, touch) and desktop size (1280x800), in
+/// the light and the dark colour scheme: loaded, `settle`d, a screenshot `NAME-DEVICE-SCHEME.png`
+/// under [`screenshots_dir`], [`Browser::assert_layout`], then the caller's own `check` of that page
+/// (its name, the browser on it, the layout facts). Returns without a browser (after the loud
+/// notice of [`Browser::start`]); the screenshots are checked to be real PNGs and listed.
+pub fn sweep_layouts(
+    pages: &[(&str, String)],
+    settle: impl Fn(&Browser, &str),
+    check: impl Fn(&Browser, &str, &Value),
+) {
+    let dir = screenshots_dir();
+    let mut taken = Vec::new();
+    for (device, w, h, phone) in [("phone", 360, 740, true), ("desktop", 1280, 800, false)] {
+        // A browser per device: switching the emulation off again in one tab left its next
+        // navigation hanging (chromedriver: "timed out receiving message from renderer").
+        let Some(b) = Browser::start() else { return };
+        b.emulate(w, h, phone);
+        for dark in [false, true] {
+            b.color_scheme(dark);
+            for (page, url) in pages {
+                b.goto(url);
+                settle(&b, page);
+                let scheme = if dark { "dark" } else { "light" };
+                let shot = dir.join(format!("{page}-{device}-{scheme}.png"));
+                b.screenshot(&shot);
+                taken.push(shot);
+                let m = b.assert_layout(w, dark, &format!("{page} on a {device} ({scheme})"));
+                check(&b, page, &m);
+            }
+        }
+    }
+    eprintln!("screenshots:");
+    for shot in &taken {
+        let len = std::fs::metadata(shot).unwrap().len();
+        assert!(len > 1000, "{} is a real PNG", shot.display());
+        eprintln!("  {} ({len} bytes)", shot.display());
+    }
+}
+
 /// A chromedriver process and one browser session.
 pub struct Browser {
     driver: Child,
