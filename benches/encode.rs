@@ -1,6 +1,6 @@
-//! Frame encoding: `FastEncoder` (jpeg-encoder, reads YUYV directly, 4:2:0) against `ImageEncoder`
-//! (the `image` crate, RGB 4:4:4) on mock-camera YUYV frames at 640x480, 1280x720 and 1920x1080,
-//! quality 80; and a per-viewer variant (640x480 scaled to 320 wide, quality 80).
+//! Frame encoding: `FastEncoder` (pistream-jpeg's encoder core, YUYV split into planes, 4:2:0)
+//! against `ImageEncoder` (the `image` crate, RGB 4:4:4) on mock-camera YUYV frames at 640x480,
+//! 1280x720 and 1920x1080, quality 80; and a per-viewer variant (640x480 scaled to 320 wide, quality 80).
 //! Run: `cargo bench --bench encode`. Kept short (10 samples, ~3 s a case) for a shared 2-core machine.
 
 use std::time::Duration;

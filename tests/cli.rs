@@ -47,7 +47,7 @@ fn cameras_lists_the_encoders_and_what_auto_picks() {
     let out = pistream().arg("cameras").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("encoders (--encoder)"), "{text}");
-    assert!(text.contains("  rust   jpeg-encoder"), "{text}");
+    assert!(text.contains("  rust   pistream-jpeg"), "{text}");
     let auto = if cfg!(feature = "turbojpeg") {
         "turbo"
     } else {

@@ -2,7 +2,7 @@
 //! raw frames, turns JPEG frames for `--rotate`/`--flip` and makes the variants; everything else
 //! (the hub, the viewers, photos) only ever sees finished JPEGs.
 //!
-//! - `rust`: [`FastEncoder`] (jpeg-encoder) and jpeg-decoder, pure Rust, in every build.
+//! - `rust`: [`FastEncoder`] (our own encoder core, pistream-jpeg) and jpeg-decoder, pure Rust, in every build.
 //! - `turbo`: libjpeg-turbo, only in a build with `--features turbojpeg` (it compiles the C
 //!   library the turbojpeg crate bundles, which needs cmake and nasm): `TurboEncoder` from YUV
 //!   planes.
@@ -26,7 +26,7 @@ use super::{check_quality, rotate, scale, EncodeError, Encoder, FastEncoder, Raw
 /// A JPEG library (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Codec {
-    /// jpeg-encoder and jpeg-decoder (pure Rust).
+    /// pistream-jpeg's encoder and jpeg-decoder (pure Rust).
     #[default]
     Rust,
     /// libjpeg-turbo (`--features turbojpeg`).
@@ -88,7 +88,7 @@ impl Codec {
     /// The libraries behind it, for the log and `pistream cameras`.
     pub fn library(self) -> &'static str {
         match self {
-            Codec::Rust => "jpeg-encoder and jpeg-decoder, pure Rust",
+            Codec::Rust => "pistream-jpeg and jpeg-decoder, pure Rust",
             #[cfg(feature = "turbojpeg")]
             Codec::Turbo => "libjpeg-turbo 3.1.0, built from the turbojpeg crate's copy",
         }
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn the_description_lists_both_and_says_what_auto_is() {
         let text = describe();
-        assert!(text.contains("  rust   jpeg-encoder"), "{text}");
+        assert!(text.contains("  rust   pistream-jpeg"), "{text}");
         assert!(text.contains("  turbo  libjpeg-turbo"), "{text}");
         let auto = format!(
             "auto (the default) is {} in this build",

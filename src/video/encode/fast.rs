@@ -1,22 +1,27 @@
-//! [`FastEncoder`]: raw frames to baseline JPEG with the pure-Rust `jpeg-encoder` crate.
+//! [`FastEncoder`]: raw frames to baseline JPEG with pistream's own pure-Rust encoder core,
+//! `pistream_jpeg::encode` (backends/jpeg; its module doc says why it replaced the `jpeg-encoder`
+//! crate: measured at 2.4-3.1x libjpeg-turbo's time per frame, over issue 9's 2.5x, in loops that
+//! could not be changed from outside it).
 //!
-//! YUYV is fed to the encoder row by row through its `ImageBuffer` trait: a camera's YUYV already is
-//! YCbCr, so each row is only split into planes (limited range expanded by table lookups, no other
-//! colour maths, no full-frame intermediate copy). A turned picture ([`super::orient`]) is read the
-//! same way, its rows taken from the source's rows or columns as the encoder asks for them.
-//! RGB24 and BGRA the right way up go through the crate's own converters, which have AVX2 versions.
+//! Every frame becomes YCbCr [`Planes`] first, the frame's [`Conversion`] applied on the way (see
+//! [`super::planes`]), then the core encodes those planes. A YUYV frame, the camera's common case,
+//! is only split into planes (SSE2, [`super::yuyv_split`]): its chroma already is at half width, so
+//! 4:2:0 is one average of two rows, with no full-width chroma row and no colour maths. RGB24 and
+//! BGRA are converted to YCbCr row by row (BT.601 full range, JFIF) and their chroma averaged down.
+//! A turned picture is read through [`super::orient::Oriented`] into the same planes.
 //!
 //! Chroma is subsampled 4:2:0 by default: YUYV carries chroma at half horizontal resolution only,
 //! and halving it vertically too costs nothing visible on a camera picture while it makes an MCU
 //! 6 blocks instead of 8 (4:2:2): fewer DCTs and smaller frames for every viewer. It is also what
-//! libjpeg does by default and what every browser decodes. [`FastEncoder::with_sampling`] picks 4:2:2.
+//! libjpeg does by default and what every browser decodes. [`FastEncoder::with_sampling`] picks 4:2:2
+//! (the core does both: one more luma block row per MCU, nothing else differs).
 
-use jpeg_encoder::{ColorType, ImageBuffer, JpegColorType, SamplingFactor};
-use pistream_camera::{Frame, PixelFormat, YuvRange};
+use pistream_camera::Frame;
+use pistream_jpeg::encode::{self as core, Subsampling};
 
-use super::decode::{Decoded, Layout};
-use super::orient::{Conversion, Orientation, Oriented, YcbcrSource};
-use super::pixels::split_yuyv_row;
+use super::decode::Decoded;
+use super::orient::{Conversion, Orientation, Oriented};
+use super::planes::{with_planes, Planes};
 use super::rotate::DecodedPixels;
 use super::{check_quality, EncodeError, Encoder, Raw};
 
@@ -48,96 +53,9 @@ impl FastEncoder {
     }
 }
 
-/// A picture seen (turned) as the planar YCbCr rows `jpeg-encoder` pulls.
-struct OrientedImage<S> {
-    view: Oriented<S>,
-    width: u16,
-    height: u16,
-}
-
-impl<S: YcbcrSource> OrientedImage<S> {
-    fn new(source: S, orientation: Orientation) -> Result<Self, EncodeError> {
-        let view = Oriented::new(source, orientation);
-        let (w, h) = view.size();
-        match (u16::try_from(w), u16::try_from(h)) {
-            (Ok(width), Ok(height)) => Ok(OrientedImage {
-                view,
-                width,
-                height,
-            }),
-            _ => Err(EncodeError::Unsupported(format!(
-                "a {w}x{h} picture (at most 65535 a side)"
-            ))),
-        }
-    }
-}
-
-impl<S: YcbcrSource> ImageBuffer for OrientedImage<S> {
-    fn get_jpeg_color_type(&self) -> JpegColorType {
-        JpegColorType::Ycbcr
-    }
-
-    fn width(&self) -> u16 {
-        self.width
-    }
-
-    fn height(&self) -> u16 {
-        self.height
-    }
-
-    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
-        let (luma, cb, cr) = grow(buffers, self.width as usize);
-        self.view.row(y as usize, luma, cb, cr);
-    }
-}
-
-/// Extends each of `luma`, `cb`, `cr` by `width` samples and returns the new parts. The encoder
-/// reuses these buffers (cleared, capacity kept): growing them allocates nothing.
-fn grow([luma, cb, cr, _]: &mut [Vec<u8>; 4], width: usize) -> (&mut [u8], &mut [u8], &mut [u8]) {
-    let (l0, b0, r0) = (luma.len(), cb.len(), cr.len());
-    luma.resize(l0 + width, 0);
-    cb.resize(b0 + width, 0);
-    cr.resize(r0 + width, 0);
-    (&mut luma[l0..], &mut cb[b0..], &mut cr[r0..])
-}
-
-/// A YUYV frame the right way up: the camera's common case, its rows split straight into the
-/// encoder's buffers by [`split_yuyv_row`] (no orientation, no per-row format dispatch).
-/// Why, measured: `perf record` on 1080p YUYV put ~16 % of the encode in the general row path
-/// ([`Oriented`] over `RawPixels`, a pair at a time); with this path and the SSE2 split,
-/// `benches/codec` has FastEncoder from YUYV 5-9 % faster (2.98x -> 2.69x libjpeg-turbo's time at
-/// 640x480, 2.57x -> 2.36x at 720p, 2.97x -> 2.82x at 1080p; docs/BENCHMARKS.md).
-struct UprightYuyv<'a> {
-    data: &'a [u8],
-    range: YuvRange,
-    width: u16,
-    height: u16,
-}
-
-impl ImageBuffer for UprightYuyv<'_> {
-    fn get_jpeg_color_type(&self) -> JpegColorType {
-        JpegColorType::Ycbcr
-    }
-
-    fn width(&self) -> u16 {
-        self.width
-    }
-
-    fn height(&self) -> u16 {
-        self.height
-    }
-
-    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
-        let w = self.width as usize;
-        let row = &self.data[y as usize * w * 2..][..w * 2];
-        let (luma, cb, cr) = grow(buffers, w);
-        split_yuyv_row(self.range, row, luma, cb, cr);
-    }
-}
-
 impl Encoder for FastEncoder {
     fn name(&self) -> &'static str {
-        "jpeg-encoder"
+        "pistream-jpeg"
     }
 
     fn encode(
@@ -154,7 +72,7 @@ impl Encoder for FastEncoder {
 
 impl FastEncoder {
     /// Encodes checked raw pixels (also used by the scaler, which has no `Frame`), read and turned
-    /// as `conv` says.
+    /// as `conv` says, through this thread's planes.
     pub(crate) fn encode_raw(
         &self,
         raw: &Raw,
@@ -162,29 +80,17 @@ impl FastEncoder {
         quality: u8,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
-        let enc = self.encoder(out, quality);
-        let (data, width, height) = (raw.data, raw.width, raw.height);
-        let upright = conv.orientation.is_identity();
-        let result = match raw.format {
-            PixelFormat::Rgb24 if upright => enc.encode(data, width, height, ColorType::Rgb),
-            PixelFormat::Bgra if upright => enc.encode(data, width, height, ColorType::Bgra),
-            PixelFormat::Yuyv if upright => enc.encode_image(UprightYuyv {
-                data,
-                range: conv.range,
-                width,
-                height,
-            }),
-            PixelFormat::Yuyv | PixelFormat::Rgb24 | PixelFormat::Bgra => enc.encode_image(
-                OrientedImage::new(raw.pixels(conv.range), conv.orientation)?,
-            ),
-            PixelFormat::Jpeg => return Err(EncodeError::Unsupported("re-encoding a JPEG".into())),
-        };
-        result.map_err(|e| EncodeError::Encode(e.to_string()))
+        if raw.format == pistream_camera::PixelFormat::Jpeg {
+            return Err(EncodeError::Unsupported("re-encoding a JPEG".into()));
+        }
+        with_planes(|planes| {
+            planes.fill_raw(raw, conv, self.sampling);
+            encode_planes(planes, quality, out)
+        })
     }
 
-    /// Encodes a decoded JPEG picture turned by `orientation`. The right way up it is encoded as
-    /// it is laid out (YCbCr needs no colour conversion); turned, it is read through
-    /// [`Oriented`] like a raw frame.
+    /// Encodes a decoded JPEG picture turned by `orientation` (a YCbCr picture needs no colour
+    /// conversion: its rows are only split into planes).
     pub(crate) fn encode_decoded(
         &self,
         pic: &Decoded,
@@ -192,46 +98,50 @@ impl FastEncoder {
         quality: u8,
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
-        if !orientation.is_identity() {
-            let image = OrientedImage::new(DecodedPixels(pic), orientation)?;
-            return self
-                .encoder(out, quality)
-                .encode_image(image)
-                .map_err(|e| EncodeError::Encode(e.to_string()));
-        }
-        let (Ok(width), Ok(height)) = (u16::try_from(pic.width), u16::try_from(pic.height)) else {
+        if u16::try_from(pic.width).is_err() || u16::try_from(pic.height).is_err() {
             return Err(EncodeError::Unsupported(
                 "a decoded picture over 65535".into(),
             ));
-        };
-        let color = match pic.layout {
-            Layout::Ycbcr => ColorType::Ycbcr,
-            Layout::Rgb => ColorType::Rgb,
-            Layout::Grey => ColorType::Luma,
-        };
-        self.encoder(out, quality)
-            .encode(&pic.data, width, height, color)
-            .map_err(|e| EncodeError::Encode(e.to_string()))
+        }
+        with_planes(|planes| {
+            planes.fill(
+                &Oriented::new(DecodedPixels(pic), orientation),
+                self.sampling,
+            );
+            encode_planes(planes, quality, out)
+        })
     }
+}
 
-    fn encoder<'a>(
-        &self,
-        out: &'a mut Vec<u8>,
-        quality: u8,
-    ) -> jpeg_encoder::Encoder<&'a mut Vec<u8>> {
-        let mut enc = jpeg_encoder::Encoder::new(out, quality);
-        enc.set_sampling_factor(match self.sampling {
-            Sampling::S420 => SamplingFactor::F_2_2,
-            Sampling::S422 => SamplingFactor::F_2_1,
-        });
-        enc
-    }
+/// Encodes `planes` with the core at `quality`, appending the JPEG to `out`.
+pub(crate) fn encode_planes(
+    planes: &Planes,
+    quality: u8,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let (chroma_width, _) = planes.chroma_size();
+    let view = core::Planes {
+        width: planes.width,
+        height: planes.height,
+        subsampling: match planes.sampling {
+            Sampling::S420 => Subsampling::S420,
+            Sampling::S422 => Subsampling::S422,
+        },
+        y: &planes.y,
+        y_stride: planes.y_stride,
+        cb: &planes.cb,
+        cr: &planes.cr,
+        chroma_stride: chroma_width,
+    };
+    core::encode(&view, quality, out).map_err(|e| EncodeError::Encode(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::video::encode::orient::YcbcrSource;
     use crate::video::encode::tests::{decode, flat_frame, mock_frame};
+    use pistream_camera::{PixelFormat, YuvRange};
 
     #[test]
     fn round_trip_keeps_size_and_colour_for_every_raw_format() {
@@ -269,7 +179,7 @@ mod tests {
         }
     }
 
-    /// A raw frame read one pixel at a time (the path turned pictures take), even for whole rows.
+    /// A raw frame read one pixel at a time (the most general path), even for whole rows.
     struct ByPixel<'a>(crate::video::encode::pixels::RawPixels<'a>);
 
     impl YcbcrSource for ByPixel<'_> {
@@ -289,9 +199,9 @@ mod tests {
         }
     }
 
-    /// The upright YUYV fast path writes the very JPEG the general path (through [`Oriented`],
-    /// pixel by pixel) does, in both ranges, 4:2:0 and 4:2:2, on random samples and a width that
-    /// is no multiple of 16.
+    /// The upright YUYV path (split into planes) writes the very JPEG the general path (through
+    /// [`Oriented`], pixel by pixel) does, in both ranges, 4:2:0 and 4:2:2, on random samples and
+    /// a width that is no multiple of 16.
     #[test]
     fn upright_yuyv_fast_path_equals_the_general_path() {
         use crate::video::encode::tests::random_bytes;
@@ -310,8 +220,9 @@ mod tests {
                 )
                 .unwrap();
                 let by_pixel = ByPixel(raw.pixels(range));
-                let image = OrientedImage::new(by_pixel, Orientation::IDENTITY).unwrap();
-                enc.encoder(&mut general, 80).encode_image(image).unwrap();
+                let mut planes = Planes::default();
+                planes.fill(&Oriented::new(by_pixel, Orientation::IDENTITY), sampling);
+                encode_planes(&planes, 80, &mut general).unwrap();
                 assert!(fast == general, "{range} {sampling:?}");
             }
         }

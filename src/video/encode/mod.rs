@@ -18,15 +18,14 @@ pub mod image_enc;
 pub mod lossless;
 pub mod orient;
 pub mod pixels;
-#[cfg(feature = "turbojpeg")]
 pub mod planes;
+pub mod rgb_split;
 pub mod rotate;
 pub mod scale;
 #[cfg(feature = "turbojpeg")]
 pub mod turbo;
 #[cfg(feature = "turbojpeg")]
 pub mod turbo_scale;
-#[cfg(feature = "turbojpeg")]
 pub mod yuyv_split;
 
 use std::cell::RefCell;
@@ -104,7 +103,7 @@ impl<'a> Raw<'a> {
         height: u32,
         data: &'a [u8],
     ) -> Result<Self, EncodeError> {
-        // jpeg-encoder takes 16-bit sides; YUYV needs whole pixel pairs.
+        // A JPEG's sides are 16-bit; YUYV needs whole pixel pairs.
         let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
             return Err(EncodeError::Unsupported(format!(
                 "a {width}x{height} frame (at most 65535 a side)"

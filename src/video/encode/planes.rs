@@ -1,6 +1,8 @@
 //! A picture as the three planes a JPEG stores ([`Planes`]): full-size luma, chroma at half width
-//! (4:2:2) or half width and height (4:2:0). This is what libjpeg-turbo encodes from without any
-//! colour conversion ([`super::turbo`]), the way [`super::FastEncoder`] is fed planar rows.
+//! (4:2:2) or half width and height (4:2:0). Both encoders encode from these without any colour
+//! conversion: [`super::FastEncoder`] (pistream-jpeg's encoder core) and, with `--features
+//! turbojpeg`, libjpeg-turbo. Each encoding thread keeps one set ([`with_planes`]), reused frame
+//! after frame.
 //!
 //! The [`Conversion`] is applied while the planes are filled, as everywhere else: YUYV samples read
 //! in their range (limited range expanded through the same tables as [`super::pixels`]), the picture
@@ -13,11 +15,13 @@
 //! 4:2:0 chroma is the rounded mean of each 2x2 block (of a pair of rows for YUYV, whose chroma is
 //! shared by each pixel pair already), the same picture as the default encoder's downsampling.
 
+use std::cell::RefCell;
+
 use pistream_camera::{PixelFormat, YuvRange};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
-use super::{yuyv_split, Raw};
+use super::{rgb_split, yuyv_split, Raw};
 
 /// Planar YCbCr, full range. The luma plane is padded to whole chroma samples (to an even width,
 /// and an even height for 4:2:0) by repeating the last column and row, as libjpeg-turbo reads it;
@@ -32,6 +36,16 @@ pub struct Planes {
     pub y: Vec<u8>,
     pub cb: Vec<u8>,
     pub cr: Vec<u8>,
+}
+
+thread_local! {
+    /// This thread's planes, reused frame after frame (a 1920x1080 frame's are 3 MB).
+    static PLANES: RefCell<Planes> = RefCell::new(Planes::default());
+}
+
+/// Runs `f` with this thread's planes (what they hold on entry is whatever the last frame left).
+pub fn with_planes<T>(f: impl FnOnce(&mut Planes) -> T) -> T {
+    PLANES.with_borrow_mut(f)
 }
 
 /// The size of each chroma plane of a `width` x `height` picture sampled as `sampling`.
@@ -86,6 +100,10 @@ impl Planes {
         let map = conv.orientation.mapping();
         if raw.format == PixelFormat::Yuyv && !map.transpose {
             self.fill_yuyv(raw, conv.range, sampling, map.mirror_x, map.mirror_y);
+        } else if raw.format == PixelFormat::Rgb24 && conv.orientation.is_identity() {
+            self.fill_rgb::<3, 0, 1, 2>(raw, sampling);
+        } else if raw.format == PixelFormat::Bgra && conv.orientation.is_identity() {
+            self.fill_rgb::<4, 2, 1, 0>(raw, sampling);
         } else {
             self.fill(
                 &Oriented::new(raw.pixels(conv.range), conv.orientation),
@@ -182,6 +200,42 @@ impl Planes {
                     row.reverse();
                 }
             }
+        }
+        self.pad_luma();
+    }
+}
+
+impl Planes {
+    /// An upright RGB24 or BGRA frame split into planes by [`rgb_split`], two rows at a time.
+    fn fill_rgb<const BPP: usize, const RI: usize, const GI: usize, const BI: usize>(
+        &mut self,
+        raw: &Raw,
+        sampling: Sampling,
+    ) {
+        let (w, h) = (usize::from(raw.width), usize::from(raw.height));
+        self.reshape(w, h, sampling);
+        let (stride, y_stride, cw) = (w * BPP, self.y_stride, w.div_ceil(2));
+        let rows_per_chroma = match sampling {
+            Sampling::S420 => 2,
+            Sampling::S422 => 1,
+        };
+        let chroma = self
+            .cb
+            .chunks_exact_mut(cw)
+            .zip(self.cr.chunks_exact_mut(cw));
+        for (k, (cb, cr)) in chroma.enumerate() {
+            let top = k * rows_per_chroma;
+            // An odd last row stands for both rows of its pair (its luma row is padding).
+            let pair = rows_per_chroma == 2 && top + 1 < h;
+            let r0 = &raw.data[top * stride..][..stride];
+            let r1 = if pair {
+                &raw.data[(top + 1) * stride..][..stride]
+            } else {
+                r0
+            };
+            let (y0, rest) = self.y[top * y_stride..].split_at_mut(y_stride);
+            let y1 = pair.then(|| &mut rest[..w]);
+            rgb_split::split_rows::<BPP, RI, GI, BI>(r0, r1, &mut y0[..w], y1, cb, cr);
         }
         self.pad_luma();
     }

@@ -1,7 +1,7 @@
-//! YUYV rows split into the planes libjpeg-turbo encodes from ([`super::planes`]): luma as it is,
+//! YUYV rows split into the planes both encoders encode from ([`super::planes`]): luma as it is,
 //! chroma as the rounded mean of two rows (the same row twice for 4:2:2), limited-range samples
-//! expanded to full range on the way. This split is all [`super::TurboEncoder`] adds to the
-//! library's own encode of an upright YUYV frame, so on x86-64 it is SSE2 (part of that
+//! expanded to full range on the way. This split is all the default encoder and libjpeg-turbo's
+//! `TurboEncoder` add to their encode of an upright YUYV frame, so on x86-64 it is SSE2 (part of that
 //! architecture's baseline: nothing to detect at run time), 16 pixels a step; other targets and
 //! each row's last few pixels take the scalar loop.
 //!

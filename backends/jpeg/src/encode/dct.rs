@@ -6,8 +6,8 @@
 //! quantisation divisors fold in ([`super::quant::Divisors`]). Why floating point: it is at least as
 //! accurate as libjpeg-turbo's default integer "islow" DCT (same PSNR at the same quality, checked by
 //! the tests and `benches/codec`), and `f32` multiplies are in SSE2, the x86-64 baseline, where
-//! 32-bit integer multiplies are not. Each pass works on eight rows (or columns) at once as `[f32; 8]`
-//! lanes ([`F8`]): written as plain loops over lanes, the compiler turns every operation into vector
+//! 32-bit integer multiplies are not. Each pass works on four columns at once as `[f32; 4]`
+//! lanes ([`F4`]): written as plain loops over lanes, the compiler turns every operation into vector
 //! instructions (2 SSE2 or 1 AVX instruction per row), no `unsafe` and no intrinsics.
 //!
 //! Quantising rounds with the "magic number" trick (add 1.5 * 2^23, read the low bits back): one add
@@ -19,49 +19,48 @@ use std::ops::{Add, Mul, Sub};
 
 use super::quant::{Divisors, ZIGZAG_TRANSPOSED};
 
-/// Eight lanes of `f32`: one row of a block.
+/// Four lanes of `f32`: half a row of a block (one SSE2 or NEON register).
 #[derive(Clone, Copy, Default)]
-pub struct F8(pub [f32; 8]);
+#[repr(align(16))]
+pub struct F4(pub [f32; 4]);
 
-impl Add for F8 {
-    type Output = F8;
+impl Add for F4 {
+    type Output = F4;
     #[inline(always)]
-    fn add(mut self, o: F8) -> F8 {
-        for (a, b) in self.0.iter_mut().zip(o.0) {
-            *a += b;
-        }
-        self
+    fn add(self, o: F4) -> F4 {
+        // Spelled out: a loop zipping the array by value compiled to scalar moves (measured).
+        let (a, b) = (self.0, o.0);
+        F4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
     }
 }
 
-impl Sub for F8 {
-    type Output = F8;
+impl Sub for F4 {
+    type Output = F4;
     #[inline(always)]
-    fn sub(mut self, o: F8) -> F8 {
-        for (a, b) in self.0.iter_mut().zip(o.0) {
-            *a -= b;
-        }
-        self
+    fn sub(self, o: F4) -> F4 {
+        let (a, b) = (self.0, o.0);
+        F4([a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]])
     }
 }
 
-impl Mul<f32> for F8 {
-    type Output = F8;
+impl Mul<f32> for F4 {
+    type Output = F4;
     #[inline(always)]
-    fn mul(mut self, k: f32) -> F8 {
-        for a in self.0.iter_mut() {
-            *a *= k;
-        }
-        self
+    fn mul(self, k: f32) -> F4 {
+        let a = self.0;
+        F4([a[0] * k, a[1] * k, a[2] * k, a[3] * k])
     }
 }
 
-/// An 8x8 block of level-shifted samples (`sample - 128`), one [`F8`] per row.
-pub type Block = [F8; 8];
+/// An 8x8 block of samples as its left and right halves, one [`F4`]
+/// per row each: `b[h][r]` is row r, columns `4h..4h + 4`. An 8-point transform down four columns
+/// then needs 8 registers plus temporaries, which SSE2's 16 hold without spilling (whole 8-lane
+/// rows needed 16 registers for the rows alone and spilled: measured 1.5x slower).
+pub type Block = [[F4; 8]; 2];
 
 /// One 8-point AAN forward DCT down each lane (`d[k]` is the k-th point): `jfdctflt.c`'s body.
 #[inline(always)]
-fn fdct_8(d: &mut [F8; 8]) {
+fn fdct_8(d: &mut [F4; 8]) {
     let tmp0 = d[0] + d[7];
     let tmp7 = d[0] - d[7];
     let tmp1 = d[1] + d[6];
@@ -98,12 +97,37 @@ fn fdct_8(d: &mut [F8; 8]) {
     d[7] = z11 - z4;
 }
 
+/// The transpose of four rows of four, written as the two rounds of interleaving that SSE2's
+/// `unpcklps`/`unpckhps` and `movlhps`/`movhlps` do (the compiler emits those from this shape).
+#[inline(always)]
+fn transpose4([a, b, c, d]: [F4; 4]) -> [F4; 4] {
+    let (a, b, c, d) = (a.0, b.0, c.0, d.0);
+    let lo_ab = [a[0], b[0], a[1], b[1]];
+    let lo_cd = [c[0], d[0], c[1], d[1]];
+    let hi_ab = [a[2], b[2], a[3], b[3]];
+    let hi_cd = [c[2], d[2], c[3], d[3]];
+    [
+        F4([lo_ab[0], lo_ab[1], lo_cd[0], lo_cd[1]]),
+        F4([lo_ab[2], lo_ab[3], lo_cd[2], lo_cd[3]]),
+        F4([hi_ab[0], hi_ab[1], hi_cd[0], hi_cd[1]]),
+        F4([hi_ab[2], hi_ab[3], hi_cd[2], hi_cd[3]]),
+    ]
+}
+
+/// The transpose of a block, by its four 4x4 quarters: quarter (rows 4h.., columns 4k..) of `b`
+/// becomes quarter (rows 4k.., columns 4h..).
 #[inline(always)]
 fn transpose(b: &Block) -> Block {
-    let mut t = [F8::default(); 8];
-    for (r, row) in b.iter().enumerate() {
-        for (c, &v) in row.0.iter().enumerate() {
-            t[c].0[r] = v;
+    let mut t = [[F4::default(); 8]; 2];
+    for (k, half) in b.iter().enumerate() {
+        for (h, out) in t.iter_mut().enumerate() {
+            let quarter = [
+                half[4 * h],
+                half[4 * h + 1],
+                half[4 * h + 2],
+                half[4 * h + 3],
+            ];
+            out[4 * k..4 * k + 4].copy_from_slice(&transpose4(quarter));
         }
     }
     t
@@ -119,19 +143,40 @@ const MAGIC: f32 = 12_582_912.0;
 pub fn transform(mut block: Block, div: &Divisors, zz: &mut [i16; 64]) -> u64 {
     // Down the columns (each lane a column), then, transposed, along the rows: the output is
     // indexed [v][u] (horizontal frequency first), which the divisors and the zigzag table expect.
-    fdct_8(&mut block);
+    for half in block.iter_mut() {
+        fdct_8(half);
+    }
     let mut block = transpose(&block);
-    fdct_8(&mut block);
-    let mut q = [0i32; 64];
-    for (i, q) in q.iter_mut().enumerate() {
-        let x = block[i / 8].0[i % 8] * div.0[i] + MAGIC;
-        *q = x.to_bits() as i32 - MAGIC.to_bits() as i32;
+    for half in block.iter_mut() {
+        fdct_8(half);
+    }
+    // The level shift (samples minus 128, T.81 A.3.1) changes only the DC coefficient, which the
+    // AAN transform leaves as the sum of the 64 samples: 64 * 128 less.
+    block[0][0].0[0] -= 64.0 * 128.0;
+    // Quantised, still transposed: row by row, so that each row is one vector multiply and add.
+    let mut q = [0i16; 64];
+    for (h, half) in block.iter().enumerate() {
+        for (r, row) in half.iter().enumerate() {
+            let at = r * 8 + h * 4;
+            let (d, q) = (&div.0[at..at + 4], &mut q[at..at + 4]);
+            for ((&x, &d), q) in row.0.iter().zip(d).zip(q) {
+                *q = ((x * d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i16;
+            }
+        }
+    }
+    for (z, &n) in zz.iter_mut().zip(ZIGZAG_TRANSPOSED.iter()) {
+        *z = q[n as usize];
+    }
+    // The non-zero mask: one 0/1 byte per coefficient (a vector compare), then each 8 bytes
+    // gathered into 8 bits by one multiply (the bytes land in distinct bits of the top byte).
+    let mut nonzero = [0u8; 64];
+    for (b, &z) in nonzero.iter_mut().zip(zz.iter()) {
+        *b = u8::from(z != 0);
     }
     let mut mask = 0u64;
-    for (i, (z, &n)) in zz.iter_mut().zip(ZIGZAG_TRANSPOSED.iter()).enumerate() {
-        let v = q[n as usize];
-        *z = v as i16;
-        mask |= u64::from(v != 0) << i;
+    for (k, bytes) in nonzero.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+        mask |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
     }
     mask
 }
@@ -168,12 +213,13 @@ mod tests {
         let mut seed = 0x1234_5678u32;
         for _ in 0..50 {
             let mut samples = [[0f64; 8]; 8];
-            let mut block = [F8::default(); 8];
-            for (row, lanes) in samples.iter_mut().zip(block.iter_mut()) {
-                for (s, b) in row.iter_mut().zip(lanes.0.iter_mut()) {
+            let mut block = [[F4::default(); 8]; 2];
+            for (r, row) in samples.iter_mut().enumerate() {
+                for (c, s) in row.iter_mut().enumerate() {
                     seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    *s = f64::from((seed >> 24) as u8) - 128.0;
-                    *b = *s as f32;
+                    let sample = (seed >> 24) as u8;
+                    *s = f64::from(sample) - 128.0;
+                    block[c / 4][r].0[c % 4] = f32::from(sample);
                 }
             }
             let want = reference(&samples);
@@ -196,7 +242,7 @@ mod tests {
         let div = Divisors::new(&tables(50)[0]);
         let mut zz = [7i16; 64];
         // 8 * (200 - 128) = 576, divided by the DC step 16: 36.
-        let mask = transform([F8([72.0; 8]); 8], &div, &mut zz);
+        let mask = transform([[F4([200.0; 4]); 8]; 2], &div, &mut zz);
         assert_eq!(zz[0], 36);
         assert!(zz[1..].iter().all(|&z| z == 0));
         assert_eq!(mask, 1);

@@ -27,7 +27,7 @@ mod tests;
 use std::fmt;
 
 use bits::BitWriter;
-use dct::{Block, F8};
+use dct::{Block, F4};
 use quant::Divisors;
 
 /// How the chroma planes are subsampled.
@@ -139,25 +139,32 @@ struct Plane<'a> {
 }
 
 impl Plane<'_> {
-    /// The 8x8 block at (`x0`, `y0`), level-shifted (minus 128); past the right or bottom edge the
-    /// last column or row is repeated (as libjpeg pads).
+    /// The 8x8 block at (`x0`, `y0`) (not level-shifted: [`dct::transform`] takes the 128 off the
+    /// DC coefficient alone, one subtraction instead of 64); past the right or bottom edge the last
+    /// column or row is repeated (as libjpeg pads).
     #[inline(always)]
     fn block(&self, x0: usize, y0: usize) -> Block {
-        let mut b = [F8::default(); 8];
-        if x0 + 8 <= self.width && y0 + 8 <= self.height {
-            for (r, out) in b.iter_mut().enumerate() {
-                let row = &self.data[(y0 + r) * self.stride + x0..][..8];
-                for (o, &s) in out.0.iter_mut().zip(row) {
-                    *o = f32::from(s) - 128.0;
+        let mut b = [[F4::default(); 8]; 2];
+        let mut put = |r: usize, row: &[u8; 8]| {
+            for (h, half) in b.iter_mut().enumerate() {
+                for (o, &s) in half[r].0.iter_mut().zip(&row[4 * h..]) {
+                    *o = f32::from(s);
                 }
             }
+        };
+        if x0 + 8 <= self.width && y0 + 8 <= self.height {
+            for r in 0..8 {
+                let at = (y0 + r) * self.stride + x0;
+                put(r, self.data[at..at + 8].try_into().expect("8 samples"));
+            }
         } else {
-            for (r, out) in b.iter_mut().enumerate() {
+            for r in 0..8 {
                 let y = (y0 + r).min(self.height - 1);
                 let row = &self.data[y * self.stride..][..self.width];
-                for (c, o) in out.0.iter_mut().enumerate() {
-                    *o = f32::from(row[(x0 + c).min(self.width - 1)]) - 128.0;
-                }
+                put(
+                    r,
+                    &std::array::from_fn(|c| row[(x0 + c).min(self.width - 1)]),
+                );
             }
         }
         b

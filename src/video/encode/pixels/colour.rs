@@ -1,6 +1,6 @@
 //! BT.601 full-range colour maths, RGB to YCbCr (JFIF) and back, one pixel at a time, in 16.16
 //! fixed point. Separate from the row conversions because it is the one place the colour constants
-//! live: the same ones as `jpeg-encoder`, so our conversions and its own agree to the bit.
+//! live: libjpeg's (`jccolor.c`), so a frame converted here and one libjpeg-turbo converts match.
 
 /// Full-range BT.601 RGB to YCbCr (JFIF), in 16.16 fixed point, rounded.
 #[inline]

@@ -2,7 +2,7 @@
 //! planar YCbCr rows a JPEG encoder consumes, and back.
 //!
 //! Colour maths is BT.601 full range, as JFIF defines it (the same fixed-point constants as
-//! `jpeg-encoder`, so our conversions and its own agree to the bit). A camera's full-range YUYV
+//! libjpeg's `jccolor.c`). A camera's full-range YUYV
 //! already is JFIF YCbCr and passes through unchanged: that is what makes YUYV cheap to encode.
 //! Limited-range YUYV (luma 16-235, chroma 16-240: what most UVC webcams send, BT.601 "studio
 //! swing") is expanded to full range in the same row split, through two 256-entry tables: no extra
@@ -28,7 +28,7 @@ use range::yuyv_samples;
 pub use range::{LIMITED_CHROMA, LIMITED_LUMA};
 pub use raw::RawPixels;
 pub use yuyv_rows::split_yuyv_row;
-#[cfg(all(target_arch = "x86_64", feature = "turbojpeg"))] // for libjpeg-turbo's split too
+#[cfg(target_arch = "x86_64")] // for the split into planes too
 pub(super) use yuyv_rows::sse2::{expand_chroma, expand_luma};
 
 /// One full-range YUYV row (`Y0 U Y1 V` per pixel pair) to Y, Cb, Cr rows of one value a pixel
