@@ -140,13 +140,13 @@ const MAGIC: f32 = 12_582_912.0;
 /// The quantised coefficients of `block`, in zigzag order, and the mask of the non-zero ones
 /// (bit i set when `zz[i] != 0`).
 #[inline(always)]
-pub fn transform(mut block: Block, div: &Divisors, zz: &mut [i16; 64]) -> u64 {
+pub fn transform(block: &mut Block, div: &Divisors, zz: &mut [i16; 64]) -> u64 {
     // Down the columns (each lane a column), then, transposed, along the rows: the output is
     // indexed [v][u] (horizontal frequency first), which the divisors and the zigzag table expect.
     for half in block.iter_mut() {
         fdct_8(half);
     }
-    let mut block = transpose(&block);
+    let mut block = transpose(block);
     for half in block.iter_mut() {
         fdct_8(half);
     }
@@ -154,18 +154,20 @@ pub fn transform(mut block: Block, div: &Divisors, zz: &mut [i16; 64]) -> u64 {
     // AAN transform leaves as the sum of the 64 samples: 64 * 128 less.
     block[0][0].0[0] -= 64.0 * 128.0;
     // Quantised, still transposed: row by row, so that each row is one vector multiply and add.
-    let mut q = [0i16; 64];
+    // In 32 bits: narrowing four lanes to 16 bits is a shuffle sequence on SSE2, narrowing one
+    // coefficient as the zigzag copy reads it is free.
+    let mut q = [0i32; 64];
     for (h, half) in block.iter().enumerate() {
         for (r, row) in half.iter().enumerate() {
             let at = r * 8 + h * 4;
             let (d, q) = (&div.0[at..at + 4], &mut q[at..at + 4]);
             for ((&x, &d), q) in row.0.iter().zip(d).zip(q) {
-                *q = ((x * d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i16;
+                *q = (x * d + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32;
             }
         }
     }
     for (z, &n) in zz.iter_mut().zip(ZIGZAG_TRANSPOSED.iter()) {
-        *z = q[n as usize];
+        *z = q[n as usize] as i16;
     }
     // The non-zero mask: one 0/1 byte per coefficient (a vector compare), then each 8 bytes
     // gathered into 8 bits by one multiply (the bytes land in distinct bits of the top byte).
@@ -224,7 +226,7 @@ mod tests {
             }
             let want = reference(&samples);
             let mut zz = [0i16; 64];
-            let mask = transform(block, &div, &mut zz);
+            let mask = transform(&mut block, &div, &mut zz);
             for (i, &n) in ZIGZAG.iter().enumerate() {
                 let w = want[n as usize];
                 assert!(
@@ -242,7 +244,7 @@ mod tests {
         let div = Divisors::new(&tables(50)[0]);
         let mut zz = [7i16; 64];
         // 8 * (200 - 128) = 576, divided by the DC step 16: 36.
-        let mask = transform([[F4([200.0; 4]); 8]; 2], &div, &mut zz);
+        let mask = transform(&mut [[F4([200.0; 4]); 8]; 2], &div, &mut zz);
         assert_eq!(zz[0], 36);
         assert!(zz[1..].iter().all(|&z| z == 0));
         assert_eq!(mask, 1);

@@ -15,6 +15,11 @@
 //! rounding: JFIF, the IJG quality scaling (`quant.rs`), the standard Huffman tables, no restart
 //! markers, edge blocks padded by repeating the last column and row of each plane (`frame.rs` has the
 //! headers). One function, [`encode`]; it allocates nothing but the output's growth.
+//!
+//! Measured (`benches/codec`, docs/BENCHMARKS.md "Codecs side by side"): the default encoder built on
+//! this core takes 1.85-2.30x libjpeg-turbo's time per frame from YUYV and 2.33-2.45x from RGB at
+//! 640x480 to 1920x1080 (with jpeg-encoder: 2.38-2.89x and 2.50-2.82x in the same run), with
+//! 0.994-0.999x its bytes at the same luma PSNR.
 
 mod bits;
 mod dct;
@@ -143,13 +148,13 @@ impl Plane<'_> {
     /// DC coefficient alone, one subtraction instead of 64); past the right or bottom edge the last
     /// column or row is repeated (as libjpeg pads).
     #[inline(always)]
-    fn block(&self, x0: usize, y0: usize) -> Block {
-        let mut b = [[F4::default(); 8]; 2];
+    fn block(&self, x0: usize, y0: usize, b: &mut Block) {
+        // Each half row built as one value (not stored lane by lane, which the vector loads of the
+        // DCT then waited on: measured 4.5 % of the encode in the conversion alone).
         let mut put = |r: usize, row: &[u8; 8]| {
             for (h, half) in b.iter_mut().enumerate() {
-                for (o, &s) in half[r].0.iter_mut().zip(&row[4 * h..]) {
-                    *o = f32::from(s);
-                }
+                let s = &row[4 * h..4 * h + 4];
+                half[r] = F4([s[0], s[1], s[2], s[3]].map(f32::from));
             }
         };
         if x0 + 8 <= self.width && y0 + 8 <= self.height {
@@ -167,7 +172,6 @@ impl Plane<'_> {
                 );
             }
         }
-        b
     }
 }
 
@@ -231,6 +235,9 @@ fn scan(
     let mut w = BitWriter::new(out);
     let mut pred = [0i32; 3];
     let mut zz = [0i16; 64];
+    // One block filled and transformed in place, block after block (passed by value, each block
+    // was copied by `memcpy` calls: measured 5.6 % of the encode).
+    let mut block: Block = Default::default();
     for my in 0..mcus_y {
         // Room for a row of MCUs at ~1 bit per sample; a busier row grows the output as it goes.
         w.reserve(mcus_x * 16 * 8 * luma_rows * 2 / 8);
@@ -238,12 +245,14 @@ fn scan(
             for by in 0..luma_rows {
                 for bx in 0..2 {
                     let (x0, y0) = (mx * 16 + bx * 8, (my * luma_rows + by) * 8);
-                    let mask = dct::transform(luma.block(x0, y0), &div[0], &mut zz);
+                    luma.block(x0, y0, &mut block);
+                    let mask = dct::transform(&mut block, &div[0], &mut zz);
                     entropy::encode_block(&mut w, &entropy::LUMA, &zz, mask, &mut pred[0]);
                 }
             }
             for (plane, pred) in chroma.iter().zip(&mut pred[1..]) {
-                let mask = dct::transform(plane.block(mx * 8, my * 8), &div[1], &mut zz);
+                plane.block(mx * 8, my * 8, &mut block);
+                let mask = dct::transform(&mut block, &div[1], &mut zz);
                 entropy::encode_block(&mut w, &entropy::CHROMA, &zz, mask, pred);
             }
         }
