@@ -3,7 +3,9 @@
 //! libjpeg-turbo itself (the `turbojpeg` crate called directly: the library's own speed), at
 //! 640x480, 1280x720 and 1920x1080, from YUYV and from RGB, quality 80, 4:2:0 (`image` writes 4:4:4:
 //! it has no other mode). libjpeg-turbo has no YUYV input: from YUYV its time is the compression of
-//! 4:2:0 planes split beforehand, outside the timing (`TurboEncoder` splits them itself). The frames
+//! 4:2:0 planes split beforehand, outside the timing (`TurboEncoder` splits them itself). The YUYV
+//! frames also run taken as limited range (`yuyv_limited`, most webcams: the encoders expand the
+//! samples to full range; libjpeg-turbo's planes are expanded beforehand; no `image`). The frames
 //! are photographs (`$PISTREAM_BENCH_FRAMES` or the repository's two, see
 //! `benches/common/photos.rs`), upscaled to each size, cycled one per iteration.
 //!

@@ -8,7 +8,9 @@
 //!
 //! With `--features turbojpeg` each case also runs with libjpeg-turbo (`turbo_*`): an MJPEG frame
 //! turned losslessly (DCT domain), a YUYV frame encoded from YUV planes, and the library alone on
-//! planes split beforehand (`tj_planes_only`: what the split and the turn add on top).
+//! planes split beforehand (`tj_planes_only`: what the split and the turn add on top;
+//! `tj_planes_only_limited`: the planes of the limited-range case, expanded beforehand, which
+//! compress a little slower: more contrast, more bits).
 //!
 //! Run: `cargo bench --bench rotate [--features turbojpeg]`. Kept short (10 samples, ~3 s a case)
 //! for a shared machine.
@@ -125,31 +127,34 @@ fn yuyv(c: &mut Criterion) {
             }
         }
         #[cfg(feature = "turbojpeg")]
-        library_alone(&mut group, &frame, w as usize, h as usize);
+        for range in [YuvRange::Full, YuvRange::Limited] {
+            library_alone(&mut group, &frame, range, w as usize, h as usize);
+        }
     }
     group.finish();
 }
 
-/// libjpeg-turbo alone: the frame's YUYV split into 4:2:0 planes once, outside the timing, then
-/// only `compress_yuv_planes` timed. What `turbo_upright_full` adds to it is the split.
+/// libjpeg-turbo alone: the frame's YUYV (samples in `range`) split into 4:2:0 planes once,
+/// outside the timing, by pistream's own split, then only `compress_yuv_planes` timed. What
+/// `turbo_upright_full` (`_limited`) adds to it is the split.
 #[cfg(feature = "turbojpeg")]
 fn library_alone(
     group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
     frame: &Frame,
+    range: YuvRange,
     w: usize,
     h: usize,
 ) {
+    use pistream::video::encode::yuyv_split::split_rows;
     let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
-    for (row, src) in frame.data.chunks_exact(w * 2).enumerate() {
-        for (x, px) in src.chunks_exact(2).enumerate() {
-            y[row * w + x] = px[0];
-        }
-        if row % 2 == 0 {
-            for (x, pair) in src.chunks_exact(4).enumerate() {
-                u[row / 2 * w / 2 + x] = pair[1];
-                v[row / 2 * w / 2 + x] = pair[3];
-            }
-        }
+    let rows = frame.data.chunks_exact(w * 4);
+    let planes = y
+        .chunks_exact_mut(w * 2)
+        .zip(u.chunks_exact_mut(w / 2).zip(v.chunks_exact_mut(w / 2)));
+    for (src, (luma, (cb, cr))) in rows.zip(planes) {
+        let (r0, r1) = src.split_at(w * 2);
+        let (y0, y1) = luma.split_at_mut(w);
+        split_rows(range, r0, r1, y0, Some(y1), cb, cr);
     }
     let image = turbojpeg::YuvPlanesImage {
         y_plane: &y[..],
@@ -164,17 +169,18 @@ fn library_alone(
     };
     let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
     compressor.set_quality(QUALITY.into()).expect("quality");
-    group.bench_function(
-        BenchmarkId::new("tj_planes_only", format!("{w}x{h}")),
-        |b| {
-            b.iter(|| {
-                let jpeg = compressor
-                    .compress_yuv_planes_to_owned(&image)
-                    .expect("encodes");
-                jpeg.len()
-            })
-        },
-    );
+    let name = match range {
+        YuvRange::Full => "tj_planes_only",
+        YuvRange::Limited => "tj_planes_only_limited",
+    };
+    group.bench_function(BenchmarkId::new(name, format!("{w}x{h}")), |b| {
+        b.iter(|| {
+            let jpeg = compressor
+                .compress_yuv_planes_to_owned(&image)
+                .expect("encodes");
+            jpeg.len()
+        })
+    });
 }
 
 criterion_group!(benches, mjpeg, yuyv);

@@ -1,9 +1,11 @@
 //! libjpeg-turbo called directly through the `turbojpeg` crate (feature `turbojpeg`): the library's
 //! own speed, the yardstick for pistream's encoders. From RGB it compresses the pixels as they are;
 //! it has no YUYV input, so a YUYV frame is first split into 4:2:0 planes (chroma of two rows
-//! averaged), which [`LibTurbo::encode_planes`] then compresses: the bench times the two apart.
+//! averaged; limited-range samples expanded to full range first, through pistream's tables), which
+//! [`LibTurbo::encode_planes`] then compresses: the bench times the two apart.
 
-use pistream_camera::{Frame, PixelFormat};
+use pistream::video::encode::pixels::{LIMITED_CHROMA, LIMITED_LUMA};
+use pistream_camera::{Frame, PixelFormat, YuvRange};
 use turbojpeg::{Compressor, Image, PixelFormat as TjPixels, Subsamp, YuvPlanesImage};
 
 /// A YUYV frame as 4:2:0 planes.
@@ -17,9 +19,15 @@ pub struct Planes {
 }
 
 impl Planes {
-    /// Splits `frame` (YUYV, even width) into these planes, reusing their buffers.
-    pub fn fill(&mut self, frame: &Frame) {
+    /// Splits `frame` (YUYV, even width, samples in `range`) into these planes, reusing their
+    /// buffers: the same planes pistream's own split makes.
+    pub fn fill(&mut self, frame: &Frame, range: YuvRange) {
         assert_eq!(frame.format, PixelFormat::Yuyv);
+        let identity: [u8; 256] = std::array::from_fn(|i| i as u8);
+        let (luma, chroma) = match range {
+            YuvRange::Full => (&identity, &identity),
+            YuvRange::Limited => (&LIMITED_LUMA, &LIMITED_CHROMA),
+        };
         let (w, h) = (frame.width as usize, frame.height as usize);
         let cw = w / 2;
         let ch = h.div_ceil(2);
@@ -34,7 +42,7 @@ impl Planes {
                 if y < h {
                     let dst = &mut self.y[y * w..(y + 1) * w];
                     for (d, s) in dst.iter_mut().zip(src.iter().step_by(2)) {
-                        *d = *s;
+                        *d = luma[*s as usize];
                     }
                 }
             }
@@ -46,8 +54,10 @@ impl Planes {
                 .zip(r0.chunks_exact(4))
                 .zip(r1.chunks_exact(4))
             {
-                *b = (a[1] as u16 + c[1] as u16).div_ceil(2) as u8;
-                *r = (a[3] as u16 + c[3] as u16).div_ceil(2) as u8;
+                let mean = |i: usize| {
+                    (chroma[a[i] as usize] as u16 + chroma[c[i] as usize] as u16).div_ceil(2) as u8
+                };
+                (*b, *r) = (mean(1), mean(3));
             }
         }
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion};
 #[cfg(feature = "turbojpeg")]
 use pistream::video::encode::TurboEncoder;
-use pistream::video::encode::{Conversion, Encoder, FastEncoder, ImageEncoder};
-use pistream_camera::{Frame, PixelFormat};
+use pistream::video::encode::{Conversion, Encoder, FastEncoder, ImageEncoder, Orientation};
+use pistream_camera::{Frame, PixelFormat, YuvRange};
 
 #[path = "../common/cpu.rs"]
 mod cpu;
@@ -26,24 +26,25 @@ const SIZES: [(u32, u32); 3] = [(640, 480), (1280, 720), (1920, 1080)];
 /// An encoder under test: the JPEG of a frame at a quality is `out[..returned length]`.
 type Encode = Box<dyn FnMut(&Frame, u8, &mut Vec<u8>) -> usize>;
 
-/// One of pistream's encoders, writing into a reused buffer as the server does.
-fn ours(encoder: impl Encoder + 'static) -> Encode {
+/// One of pistream's encoders, writing into a reused buffer as the server does, reading YUYV
+/// samples in `range`.
+fn ours(encoder: impl Encoder + 'static, range: YuvRange) -> Encode {
+    let conv = Conversion::new(range, Orientation::IDENTITY);
     Box::new(move |frame: &Frame, quality: u8, out: &mut Vec<u8>| {
         out.clear();
-        encoder
-            .encode(frame, &Conversion::NONE, quality, out)
-            .expect("encodes");
+        encoder.encode(frame, &conv, quality, out).expect("encodes");
         out.len()
     })
 }
 
-/// The encoders of this build for frames of `format`, by name; the reference is last.
-fn encoders(format: PixelFormat) -> Vec<(&'static str, Encode)> {
+/// The encoders of this build for frames of `format` (YUYV samples in `range`), by name; the
+/// reference is last. `image` only for full range (it is no yardstick, and the slowest by far).
+fn encoders(format: PixelFormat, range: YuvRange) -> Vec<(&'static str, Encode)> {
     #[allow(unused_mut)] // more with the turbojpeg feature
-    let mut all = vec![
-        ("fast", ours(FastEncoder::new())),
-        ("image", ours(ImageEncoder)),
-    ];
+    let mut all = vec![("fast", ours(FastEncoder::new(), range))];
+    if range == YuvRange::Full {
+        all.push(("image", ours(ImageEncoder, range)));
+    }
     #[cfg(feature = "turbojpeg")]
     {
         let mut lib = libturbo::LibTurbo::new();
@@ -54,11 +55,11 @@ fn encoders(format: PixelFormat) -> Vec<(&'static str, Encode)> {
         } else {
             let mut planes = libturbo::Planes::default();
             Box::new(move |frame: &Frame, quality: u8, out: &mut Vec<u8>| {
-                planes.fill(frame);
+                planes.fill(frame, range);
                 lib.encode_planes(&planes, quality, out)
             })
         };
-        all.push(("TurboEncoder", ours(TurboEncoder::new())));
+        all.push(("TurboEncoder", ours(TurboEncoder::new(), range)));
         all.push(("libjpeg-turbo", encode));
     }
     let _ = format;
@@ -82,18 +83,20 @@ fn bench_encoder(
     });
 }
 
-/// libjpeg-turbo compressing the 4:2:0 planes of `frames` (split before the timing).
+/// libjpeg-turbo compressing the 4:2:0 planes of `frames` (split, and expanded from `range`,
+/// before the timing).
 #[cfg(feature = "turbojpeg")]
 fn bench_planes_given(
     group: &mut criterion::BenchmarkGroup<ProcessCpu>,
     id: BenchmarkId,
     frames: &[Frame],
+    range: YuvRange,
 ) {
     let ready: Vec<libturbo::Planes> = frames
         .iter()
         .map(|f| {
             let mut p = libturbo::Planes::default();
-            p.fill(f);
+            p.fill(f, range);
             p
         })
         .collect();
@@ -109,8 +112,16 @@ fn bench_planes_given(
 
 /// Size and luma PSNR of every encoder at q80, and the default encoder's size at the reference's
 /// PSNR, printed as `quality:` lines.
-fn print_quality(case: &str, frames: &[Frame], encoders: &mut [(&'static str, Encode)]) {
-    let lumas: Vec<Vec<f64>> = frames.iter().map(quality::source_luma).collect();
+fn print_quality(
+    case: &str,
+    frames: &[Frame],
+    range: YuvRange,
+    encoders: &mut [(&'static str, Encode)],
+) {
+    let lumas: Vec<Vec<f64>> = frames
+        .iter()
+        .map(|f| quality::source_luma(f, range))
+        .collect();
     let mut reference = None;
     for (name, encode) in encoders.iter_mut() {
         let s = quality::score(frames, &lumas, QUALITY, encode.as_mut());
@@ -149,7 +160,14 @@ fn codecs(c: &mut Criterion<ProcessCpu>) {
         .measurement_time(Duration::from_secs(3));
     for (w, h) in SIZES {
         let rgb: Vec<image::RgbImage> = jpegs.iter().map(|j| photos::photo_rgb(j, w, h)).collect();
-        for (source, format) in [("yuyv", PixelFormat::Yuyv), ("rgb", PixelFormat::Rgb24)] {
+        // `yuyv_limited`: the same YUYV samples taken as limited range (what most webcams send),
+        // expanded to full range by the encoder.
+        let sources = [
+            ("yuyv", PixelFormat::Yuyv, YuvRange::Full),
+            ("yuyv_limited", PixelFormat::Yuyv, YuvRange::Limited),
+            ("rgb", PixelFormat::Rgb24, YuvRange::Full),
+        ];
+        for (source, format, range) in sources {
             let frames: Vec<Frame> = rgb
                 .iter()
                 .map(|img| match format {
@@ -158,7 +176,7 @@ fn codecs(c: &mut Criterion<ProcessCpu>) {
                 })
                 .collect();
             let case = format!("{source}_{w}x{h}");
-            let mut all = encoders(format);
+            let mut all = encoders(format, range);
             for (name, encode) in all.iter_mut() {
                 let id = BenchmarkId::new(*name, &case);
                 #[cfg(feature = "turbojpeg")]
@@ -166,12 +184,12 @@ fn codecs(c: &mut Criterion<ProcessCpu>) {
                     // The library's own speed: its compression of 4:2:0 planes split beforehand,
                     // outside the timing (it has no YUYV input; what splitting costs is in
                     // TurboEncoder's figure, which does it with SSE2).
-                    bench_planes_given(&mut group, id, &frames);
+                    bench_planes_given(&mut group, id, &frames, range);
                     continue;
                 }
                 bench_encoder(&mut group, id, &frames, encode);
             }
-            print_quality(&case, &frames, &mut all);
+            print_quality(&case, &frames, range, &mut all);
         }
     }
     group.finish();

@@ -2,13 +2,24 @@
 //! the default encoder needs to reach another encoder's PSNR (quality swept, size interpolated).
 
 use pistream::video::encode::decode::{JpegSource, Layout};
-use pistream_camera::{Frame, PixelFormat};
+use pistream::video::encode::pixels::LIMITED_LUMA;
+use pistream_camera::{Frame, PixelFormat, YuvRange};
 
-/// The source's luma as the JPEG should reproduce it: a YUYV frame's Y samples, an RGB frame's
-/// full-range BT.601 luma (unrounded, as JFIF defines it).
-pub fn source_luma(frame: &Frame) -> Vec<f64> {
+/// The source's luma as the JPEG should reproduce it: a YUYV frame's Y samples (expanded to full
+/// range when they are taken as limited range), an RGB frame's full-range BT.601 luma (unrounded,
+/// as JFIF defines it).
+pub fn source_luma(frame: &Frame, range: YuvRange) -> Vec<f64> {
+    let expand = |y: u8| match range {
+        YuvRange::Full => y,
+        YuvRange::Limited => LIMITED_LUMA[y as usize],
+    };
     match frame.format {
-        PixelFormat::Yuyv => frame.data.iter().step_by(2).map(|&y| y as f64).collect(),
+        PixelFormat::Yuyv => frame
+            .data
+            .iter()
+            .step_by(2)
+            .map(|&y| expand(y) as f64)
+            .collect(),
         PixelFormat::Rgb24 => frame
             .data
             .chunks_exact(3)

@@ -4,19 +4,22 @@
 //! A YUYV frame (or any turned frame) is split into YCbCr [`Planes`] with the frame's
 //! [`Conversion`] applied on the way (see [`super::planes`]) and compressed from those planes: no
 //! RGB step, since libjpeg-turbo would only convert RGB back to YCbCr (issue 9 measured 1280x720 at
-//! 4.3 ms from RGB, 3.1 ms from YUV planes). Measured (docs/BENCHMARKS.md, "Encoders"): an upright
-//! full-range YUYV frame costs 1.08-1.09x the library's own encode of ready planes, limited range
-//! 1.2-1.3x. An upright RGB24 or BGRA frame goes through the library's own SIMD colour conversion
-//! instead.
+//! 4.3 ms from RGB, 3.1 ms from YUV planes). Measured (docs/BENCHMARKS.md, "Codecs side by side"):
+//! an upright YUYV frame costs 0.96-1.08x the library's own encode of ready planes at 640x480 and
+//! 1280x720 in either range, 1.12-1.18x at 1920x1080 (the split of a 4 MB frame). An upright RGB24
+//! or BGRA frame goes through the library's own SIMD colour conversion instead.
 //!
 //! libjpeg-turbo handles are not thread-safe and cost an allocation of their own, so each encoding
-//! thread keeps one compressor for good (and one set of planes, [`with_planes`]), like the output
-//! buffer in [`super::to_jpeg`].
+//! thread keeps one compressor and one JPEG buffer for good (and one set of planes,
+//! [`with_planes`]), like the output buffer in [`super::to_jpeg`]. Left to allocate its own output,
+//! libjpeg-turbo would start at 4 KB and double it (a fresh allocation and a copy each time) until
+//! the frame fits, on every frame (though the codec bench measured no difference from that at any
+//! size).
 
 use std::cell::RefCell;
 
 use pistream_camera::{Frame, PixelFormat};
-use turbojpeg::{Compressor, Image, OutputBuf, Subsamp, YuvPlanesImage};
+use turbojpeg::{Compressor, Image, Subsamp, YuvPlanesImage};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
@@ -32,6 +35,9 @@ pub struct TurboEncoder {
 thread_local! {
     /// This thread's compressor, made on its first frame.
     static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
+    /// This thread's JPEG buffer, as long as libjpeg-turbo's worst case for the largest frame
+    /// yet (see [`compress_into`]).
+    static JPEG: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// libjpeg-turbo's errors as ours.
@@ -76,6 +82,27 @@ fn with_compressor<T>(
     })
 }
 
+/// Runs `compress` with this thread's compressor set to `quality` and this thread's JPEG buffer,
+/// at least `need` bytes long (libjpeg-turbo's worst case for the frame, so it never reallocates);
+/// appends the JPEG it wrote (the returned length) to `out`. The buffer is zeroed only when it
+/// grows, and then by a fresh zeroed allocation, whose pages the system maps only as the JPEGs
+/// touch them: a 1920x1080 frame's 6 MB worst case costs the ~200 KB its JPEGs use.
+fn compress_into(
+    quality: u8,
+    need: usize,
+    out: &mut Vec<u8>,
+    compress: impl FnOnce(&mut Compressor, &mut [u8]) -> Result<usize, turbojpeg::Error>,
+) -> Result<(), EncodeError> {
+    JPEG.with_borrow_mut(|buf| {
+        if buf.len() < need {
+            *buf = vec![0; need];
+        }
+        let len = with_compressor(quality, |c| compress(c, buf))?;
+        out.extend_from_slice(&buf[..len]);
+        Ok(())
+    })
+}
+
 impl TurboEncoder {
     /// A 4:2:0 encoder.
     pub fn new() -> TurboEncoder {
@@ -116,12 +143,11 @@ impl TurboEncoder {
             format,
         };
         let sub = subsamp(self.sampling);
-        let jpeg = with_compressor(quality, |c| {
+        let need = turbojpeg::compressed_buf_len(width, height, sub).map_err(tj_err)?;
+        compress_into(quality, need, out, |c, buf| {
             c.set_subsamp(sub)?;
-            c.compress_to_owned(image)
-        })?;
-        out.extend_from_slice(&jpeg);
-        Ok(())
+            c.compress_to_slice(image, buf)
+        })
     }
 }
 
@@ -152,13 +178,11 @@ pub(crate) fn encode_yuv_planes(
     quality: u8,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
-    let jpeg = with_compressor(quality, |c| {
-        let mut buf = OutputBuf::new_owned();
-        c.compress_yuv_planes(image, &mut buf)?;
-        Ok(buf.into_owned())
-    })?;
-    out.extend_from_slice(&jpeg);
-    Ok(())
+    let need =
+        turbojpeg::compressed_buf_len(image.width, image.height, image.subsamp).map_err(tj_err)?;
+    compress_into(quality, need, out, |c, buf| {
+        c.compress_yuv_planes_to_slice(image, buf)
+    })
 }
 
 /// Encodes the turned picture `view` (4:2:0) at `quality`, appending the JPEG to `out`.

@@ -8,7 +8,9 @@
 //! Measured (1280x720, one pass over the frame, outside the library, loaded machine): scalar with
 //! lookup tables 0.6 ms full range, about 1 ms limited; SSE2 0.17 and 0.43 ms, against 2.7 ms for
 //! libjpeg-turbo's own encode of the planes. The SSE2 range expansion is arithmetic that equals the
-//! tables of [`super::pixels`] for every one of the 256 values (tested).
+//! tables of [`super::pixels`] for every one of the 256 values (tested): since issue 9's second
+//! pass 3 instructions a vector instead of 5 (luma) and 12 (chroma), which took limited range from
+//! 1.13-1.24x the library's own speed to 1.03-1.08x (docs/BENCHMARKS.md, "Codecs side by side").
 
 use pistream_camera::YuvRange;
 
@@ -80,12 +82,52 @@ fn split_chroma(r0: &[u8], r1: &[u8], cb: &mut [u8], cr: &mut [u8], map: impl Fn
 mod sse2 {
     use std::arch::x86_64::*;
 
-    use crate::video::encode::pixels::{expand_chroma, expand_luma};
+    use crate::video::encode::pixels::{expand_chroma_high, expand_luma_high};
 
     /// [`super::split_rows`] for whole blocks of 16 pixels; returns how many pixels it did.
     #[target_feature(enable = "sse2")]
     pub unsafe fn split(
         limited: bool,
+        r0: &[u8],
+        r1: &[u8],
+        y0: &mut [u8],
+        y1: Option<&mut [u8]>,
+        cb: &mut [u8],
+        cr: &mut [u8],
+    ) -> usize {
+        // SAFETY: forwarded from the caller (SSE2 is there).
+        unsafe {
+            match limited {
+                true => split_in::<true>(r0, r1, y0, y1, cb, cr),
+                false => split_in::<false>(r0, r1, y0, y1, cb, cr),
+            }
+        }
+    }
+
+    /// The luma of eight YUYV pixels (the low byte of each 16-bit lane) in full range, in 16-bit
+    /// lanes: as it is, or expanded from limited range (moved to the high byte, which the
+    /// expansion takes, by one shift: no mask needed).
+    #[target_feature(enable = "sse2")]
+    fn luma<const LIMITED: bool>(v: __m128i) -> __m128i {
+        match LIMITED {
+            true => expand_luma_high(_mm_slli_epi16(v, 8)),
+            false => _mm_and_si128(v, _mm_set1_epi16(0x00FF)),
+        }
+    }
+
+    /// The chroma of eight YUYV pixels (the high byte of each 16-bit lane: U V U V ...) in full
+    /// range, in 16-bit lanes: shifted down, or masked in place and expanded from limited range.
+    #[target_feature(enable = "sse2")]
+    fn chroma<const LIMITED: bool>(v: __m128i) -> __m128i {
+        match LIMITED {
+            true => expand_chroma_high(_mm_and_si128(v, _mm_set1_epi16(0xFF00u16 as i16))),
+            false => _mm_srli_epi16(v, 8),
+        }
+    }
+
+    /// [`split`] for one range, decided at compile time: no test of the range in the loop.
+    #[target_feature(enable = "sse2")]
+    unsafe fn split_in<const LIMITED: bool>(
         r0: &[u8],
         r1: &[u8],
         y0: &mut [u8],
@@ -101,8 +143,6 @@ mod sse2 {
             .min(cr.len() / 8);
         let low = _mm_set1_epi16(0x00FF);
         let zero = _mm_setzero_si128();
-        let luma = |v: __m128i| if limited { expand_luma(v) } else { v };
-        let chroma = |v: __m128i| if limited { expand_chroma(v) } else { v };
         for i in 0..blocks {
             // SAFETY: `blocks` is bounded by every slice's length in whole blocks, so each load
             // (32 bytes of a row at 32 * i) and store (16 luma, 8 chroma bytes) is in bounds;
@@ -112,23 +152,16 @@ mod sse2 {
                     |row: &[u8], at: usize| _mm_loadu_si128(row.as_ptr().add(at).cast::<__m128i>());
                 let (a0, a1) = (load(r0, 32 * i), load(r0, 32 * i + 16));
                 let (b0, b1) = (load(r1, 32 * i), load(r1, 32 * i + 16));
-                // Luma: the low byte of each 16-bit lane.
-                let ya =
-                    _mm_packus_epi16(luma(_mm_and_si128(a0, low)), luma(_mm_and_si128(a1, low)));
+                let ya = _mm_packus_epi16(luma::<LIMITED>(a0), luma::<LIMITED>(a1));
                 _mm_storeu_si128(y0.as_mut_ptr().add(16 * i).cast(), ya);
                 if let Some(y1) = y1.as_deref_mut() {
-                    let yb = _mm_packus_epi16(
-                        luma(_mm_and_si128(b0, low)),
-                        luma(_mm_and_si128(b1, low)),
-                    );
+                    let yb = _mm_packus_epi16(luma::<LIMITED>(b0), luma::<LIMITED>(b1));
                     _mm_storeu_si128(y1.as_mut_ptr().add(16 * i).cast(), yb);
                 }
-                // Chroma: the high bytes, U V U V ..., expanded, then the two rows averaged
+                // Chroma: U V U V ... of each row in full range, then the two rows averaged
                 // ((a + b + 1) >> 1, as the scalar loop) and split into U and V.
-                let uva =
-                    _mm_packus_epi16(chroma(_mm_srli_epi16(a0, 8)), chroma(_mm_srli_epi16(a1, 8)));
-                let uvb =
-                    _mm_packus_epi16(chroma(_mm_srli_epi16(b0, 8)), chroma(_mm_srli_epi16(b1, 8)));
+                let uva = _mm_packus_epi16(chroma::<LIMITED>(a0), chroma::<LIMITED>(a1));
+                let uvb = _mm_packus_epi16(chroma::<LIMITED>(b0), chroma::<LIMITED>(b1));
                 let uv = _mm_avg_epu8(uva, uvb);
                 let u = _mm_packus_epi16(_mm_and_si128(uv, low), zero);
                 let v = _mm_packus_epi16(_mm_srli_epi16(uv, 8), zero);
@@ -185,6 +218,36 @@ mod tests {
                     split_rows(range, &r0, &r1, &mut y0, Some(&mut y1), &mut cb, &mut cr);
                     assert_eq!((y0, y1, cb, cr), want, "{w} pixels, {range}, seed {seed}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn random_rows_of_every_length_split_as_the_scalar_loops_do() {
+        // Random samples, rows of 1..=100 pixels (odd ones too: their last pixel has no pair),
+        // a second luma row or none, both ranges: whole SSE2 blocks and every tail length.
+        use crate::video::encode::tests::random_bytes;
+        for w in 1..=100usize {
+            let r0 = random_bytes(2 * w, 0x5EED_0000 + w as u64);
+            let r1 = random_bytes(2 * w, 0xF00D_0000 + w as u64);
+            for range in [YuvRange::Full, YuvRange::Limited] {
+                let want = scalar(range, &r0, &r1, w);
+                let (mut y0, mut y1, mut cb, mut cr) =
+                    (vec![0; w], vec![0; w], vec![0; w / 2], vec![0; w / 2]);
+                split_rows(range, &r0, &r1, &mut y0, Some(&mut y1), &mut cb, &mut cr);
+                assert_eq!(
+                    (&y0, &y1, &cb, &cr),
+                    (&want.0, &want.1, &want.2, &want.3),
+                    "{w} {range}"
+                );
+                // Without a second luma row: the same first row and chroma, nothing else written.
+                let (mut y0, mut cb2, mut cr2) = (vec![0; w], vec![0; w / 2], vec![0; w / 2]);
+                split_rows(range, &r0, &r1, &mut y0, None, &mut cb2, &mut cr2);
+                assert_eq!(
+                    (y0, cb2, cr2),
+                    (want.0.clone(), want.2.clone(), want.3.clone()),
+                    "{w} {range}"
+                );
             }
         }
     }

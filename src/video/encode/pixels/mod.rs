@@ -29,7 +29,7 @@ pub use range::{LIMITED_CHROMA, LIMITED_LUMA};
 pub use raw::RawPixels;
 pub use yuyv_rows::split_yuyv_row;
 #[cfg(target_arch = "x86_64")] // for the split into planes too
-pub(super) use yuyv_rows::sse2::{expand_chroma, expand_luma};
+pub(super) use yuyv_rows::sse2::{expand_chroma_high, expand_luma_high};
 
 /// One full-range YUYV row (`Y0 U Y1 V` per pixel pair) to Y, Cb, Cr rows of one value a pixel
 /// (each chroma sample repeated for both pixels of its pair).
