@@ -1,5 +1,5 @@
 //! Stream variants from photographic frames, measured in **CPU time of the whole process** (all
-//! threads: the JPEG decoder uses a thread per colour component), since what a variant costs the
+//! threads: the JPEG decoder hands its last step to rayon's pool), since what a variant costs the
 //! server is CPU, not latency. The frames are `$PISTREAM_BENCH_FRAMES` (the team's 50 replay frames:
 //! `PISTREAM_BENCH_FRAMES=../shared/frames`) or the two of `tests/fixtures/frames`, cycled one per
 //! iteration; the 1280x720 sources are the first ten of them upscaled (as q80 JPEG and as YUYV).

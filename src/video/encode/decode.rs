@@ -9,9 +9,11 @@
 //!   them to RGB for the encoder to convert back. Only a JPEG that really stores RGB or CMYK (never
 //!   a camera's) is converted, to RGB.
 //!
-//! `jpeg-decoder` is built without its `rayon` feature (no thread pool in the server); it then uses
-//! a thread per colour component for pictures over 128 pixels wide, which spreads one decode over
-//! the cores but adds no CPU time worth measuring (see docs/BENCHMARKS.md).
+//! `jpeg-decoder` is built with its `rayon` feature: the only way to stop it starting a thread per
+//! colour component for every frame (0.3 has no option for it), whose start-ups and hand-overs were
+//! a third of a 320-wide variant's CPU in the server. Now the scan is decoded on the calling thread
+//! (a variant's or the turning encoder's own) and only the final interleaving of the components'
+//! rows is handed to rayon's pool, started once (see docs/BENCHMARKS.md, "Variants").
 
 use jpeg_decoder::{ColorTransform, Decoder, PixelFormat as DecodedFormat};
 
@@ -246,6 +248,64 @@ pub(crate) mod tests {
         assert!(stores_ycbcr(&ycc));
         assert!(!stores_ycbcr(&[0xFF, 0xD8, 0x00, 0x01, 0x02, 0x03]));
         assert!(!stores_ycbcr(&[]));
+    }
+
+    /// FNV-1a (64-bit) of `bytes`: a digest that is the same on every platform and toolchain.
+    fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn camera_frames_decode_to_the_same_samples_at_every_scale() {
+        // The decoded samples of the two camera frames at each DCT scale, pinned by their digests
+        // as jpeg-decoder produced them before its worker was changed (a thread per colour
+        // component until then, the calling thread since): how the decode is scheduled must not
+        // change a single sample, and neither may any later option or upgrade unnoticed.
+        let want: [(&str, [u64; 4]); 2] = [
+            (
+                "frame000.jpg",
+                [
+                    0xc82e3f5715647266,
+                    0x091210c9f3cf78e4,
+                    0x7b0573c29b6726fa,
+                    0xd94df8c972ab1ede,
+                ],
+            ),
+            (
+                "frame025.jpg",
+                [
+                    0x3548a67447b47eee,
+                    0x2669901b9975c2ce,
+                    0xb3843d158e444aa2,
+                    0x2e157e2a5c4e037c,
+                ],
+            ),
+        ];
+        let mut got = Vec::new();
+        for (name, _) in want {
+            let jpeg = std::fs::read(fixture(name)).unwrap();
+            let mut digests = [0; 4];
+            for (digest, (w, h)) in
+                digests
+                    .iter_mut()
+                    .zip([(640, 480), (320, 240), (160, 120), (80, 60)])
+            {
+                let d = JpegSource::open(&jpeg)
+                    .unwrap()
+                    .decode_at_least(w, h)
+                    .unwrap();
+                assert_eq!(
+                    (d.width, d.height, d.layout),
+                    (w, h, Layout::Ycbcr),
+                    "{name}"
+                );
+                *digest = fnv1a(&d.data);
+            }
+            got.push((name, digests));
+        }
+        assert_eq!(got, want, "decoded samples changed");
     }
 
     #[test]
