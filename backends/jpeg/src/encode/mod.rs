@@ -17,7 +17,7 @@
 //! headers). One function, [`encode`]; it allocates nothing but the output's growth.
 //!
 //! Measured (`benches/codec`, docs/BENCHMARKS.md "Codecs side by side"): the default encoder built on
-//! this core takes 1.85-2.30x libjpeg-turbo's time per frame from YUYV and 2.33-2.45x from RGB at
+//! this core takes 1.85-2.30x libjpeg-turbo's time per frame from YUYV and 2.10-2.21x from RGB at
 //! 640x480 to 1920x1080 (with jpeg-encoder: 2.38-2.89x and 2.50-2.82x in the same run), with
 //! 0.994-0.999x its bytes at the same luma PSNR.
 
