@@ -55,7 +55,13 @@ fn a_hundred_distinct_variants_start_at_most_the_cap_of_encoders() {
     assert_eq!(state["viewers"], 100, "{state}");
     assert_eq!(state["variant_encoders"], cap, "{state}");
     let widths: BTreeSet<u32> = viewers.iter().map(|(_, (w, _))| *w).collect();
-    assert_eq!(widths, [160, 320].into(), "only ladder widths are served");
+    // Which widths appear depends on which requests the server saw first: four 320-wide ones can
+    // fill the cap before any of the four 160-wide ones arrives, and those then get the nearest live
+    // variant, 320 (a run under load did just that). Either way nothing off the ladder is served.
+    assert!(
+        widths.is_subset(&[160, 320].into()),
+        "only ladder widths are served: {widths:?}"
+    );
     for (_, (w, h)) in &viewers {
         assert_eq!(w * 3, h * 4, "{w}x{h} keeps the aspect");
     }
