@@ -35,6 +35,24 @@ pub enum Sampling {
     S422,
 }
 
+impl Sampling {
+    /// The encoder core's name for it.
+    pub(crate) fn core(self) -> Subsampling {
+        match self {
+            Sampling::S420 => Subsampling::S420,
+            Sampling::S422 => Subsampling::S422,
+        }
+    }
+
+    /// How many picture rows share one chroma row.
+    pub(crate) fn rows_per_chroma(self) -> usize {
+        match self {
+            Sampling::S420 => 2,
+            Sampling::S422 => 1,
+        }
+    }
+}
+
 /// The default encoder: fast, pure Rust, reads YUYV directly.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FastEncoder {
@@ -123,10 +141,7 @@ pub(crate) fn encode_planes(
     let view = core::Planes {
         width: planes.width,
         height: planes.height,
-        subsampling: match planes.sampling {
-            Sampling::S420 => Subsampling::S420,
-            Sampling::S422 => Subsampling::S422,
-        },
+        subsampling: planes.sampling.core(),
         y: &planes.y,
         y_stride: planes.y_stride,
         cb: &planes.cb,

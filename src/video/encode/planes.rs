@@ -48,12 +48,27 @@ pub fn with_planes<T>(f: impl FnOnce(&mut Planes) -> T) -> T {
     PLANES.with_borrow_mut(f)
 }
 
-/// The size of each chroma plane of a `width` x `height` picture sampled as `sampling`.
+/// The size of each chroma plane of a `width` x `height` picture sampled as `sampling` (the
+/// encoder core's rule: what it reads is what is filled here).
 pub fn chroma_size(width: usize, height: usize, sampling: Sampling) -> (usize, usize) {
-    match sampling {
-        Sampling::S420 => (width.div_ceil(2), height.div_ceil(2)),
-        Sampling::S422 => (width.div_ceil(2), height),
-    }
+    pistream_jpeg::encode::chroma_size(width, height, sampling.core())
+}
+
+/// The chroma rows of `cb` and `cr` (each `cw` wide) with, for each, the first picture row it
+/// stands for and whether a second follows it (4:2:0 pairs rows; a 4:2:0 picture's odd last row
+/// stands for both rows of its pair, its luma row being padding).
+fn chroma_rows<'a>(
+    cb: &'a mut [u8],
+    cr: &'a mut [u8],
+    cw: usize,
+    height: usize,
+    sampling: Sampling,
+) -> impl Iterator<Item = (usize, bool, &'a mut [u8], &'a mut [u8])> {
+    let per = sampling.rows_per_chroma();
+    cb.chunks_exact_mut(cw)
+        .zip(cr.chunks_exact_mut(cw))
+        .enumerate()
+        .map(move |(k, (cb, cr))| (k * per, per == 2 && k * per + 1 < height, cb, cr))
 }
 
 impl Planes {
@@ -120,10 +135,7 @@ impl Planes {
         let cw = w.div_ceil(2);
         // Full-width chroma of the (up to) two rows that make one chroma row.
         let mut rows = [vec![0u8; w], vec![0u8; w], vec![0u8; w], vec![0u8; w]];
-        let rows_per_chroma = match sampling {
-            Sampling::S420 => 2,
-            Sampling::S422 => 1,
-        };
+        let rows_per_chroma = sampling.rows_per_chroma();
         let luma_rows = self.y.chunks_exact_mut(self.y_stride).take(h);
         let chroma_rows = self
             .cb
@@ -174,22 +186,11 @@ impl Planes {
         let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         self.reshape(w, h, sampling);
         let (stride, cw) = (w * 2, w / 2);
-        let rows_per_chroma = match sampling {
-            Sampling::S420 => 2,
-            Sampling::S422 => 1,
-        };
         let src_row = |y: usize| {
             let sy = if mirror_y { h - 1 - y } else { y };
             &raw.data[sy * stride..(sy + 1) * stride]
         };
-        let chroma = self
-            .cb
-            .chunks_exact_mut(cw)
-            .zip(self.cr.chunks_exact_mut(cw));
-        for (k, (cb, cr)) in chroma.enumerate() {
-            let top = k * rows_per_chroma;
-            // An odd last row stands for both rows of its pair (its luma row is padding).
-            let pair = rows_per_chroma == 2 && top + 1 < h;
+        for (top, pair, cb, cr) in chroma_rows(&mut self.cb, &mut self.cr, cw, h, sampling) {
             let r0 = src_row(top);
             let r1 = if pair { src_row(top + 1) } else { r0 };
             let (y0, rest) = self.y[top * w..].split_at_mut(w);
@@ -215,18 +216,7 @@ impl Planes {
         let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         self.reshape(w, h, sampling);
         let (stride, y_stride, cw) = (w * BPP, self.y_stride, w.div_ceil(2));
-        let rows_per_chroma = match sampling {
-            Sampling::S420 => 2,
-            Sampling::S422 => 1,
-        };
-        let chroma = self
-            .cb
-            .chunks_exact_mut(cw)
-            .zip(self.cr.chunks_exact_mut(cw));
-        for (k, (cb, cr)) in chroma.enumerate() {
-            let top = k * rows_per_chroma;
-            // An odd last row stands for both rows of its pair (its luma row is padding).
-            let pair = rows_per_chroma == 2 && top + 1 < h;
+        for (top, pair, cb, cr) in chroma_rows(&mut self.cb, &mut self.cr, cw, h, sampling) {
             let r0 = &raw.data[top * stride..][..stride];
             let r1 = if pair {
                 &raw.data[(top + 1) * stride..][..stride]
