@@ -83,6 +83,22 @@ impl MockCamera {
     pub fn control(&self) -> Arc<MockControl> {
         self.control.clone()
     }
+
+    /// The first frame of a fresh mock at `width` x `height` (YUYV), fetched at once: what the
+    /// encoder tests and benches encode, the picture a user sees by default.
+    pub fn one_frame(width: u32, height: u32) -> Result<Frame, CameraError> {
+        let mut cam = MockCamera::new();
+        let config = CameraConfig {
+            width,
+            height,
+            fps: MAX_FPS,
+            device: None,
+        };
+        async_std::task::block_on(async {
+            cam.open(&config).await?;
+            cam.next_frame().await
+        })
+    }
 }
 
 /// The size and rate the mock grants for `config`, or why it cannot.

@@ -52,18 +52,7 @@ pub fn decode(jpeg: &[u8]) -> RgbImage {
 
 /// A frame from the real mock camera.
 pub fn mock_frame(width: u32, height: u32) -> Frame {
-    use pistream_camera::{Camera, CameraConfig};
-    let mut cam = pistream_mock::MockCamera::new();
-    let config = CameraConfig {
-        width,
-        height,
-        fps: 1000.0,
-        device: None,
-    };
-    async_std::task::block_on(async {
-        cam.open(&config).await.unwrap();
-        cam.next_frame().await.unwrap()
-    })
+    pistream_mock::MockCamera::one_frame(width, height).expect("the mock delivers")
 }
 
 #[test]
