@@ -26,6 +26,8 @@ pub mod scale;
 pub mod turbo;
 #[cfg(feature = "turbojpeg")]
 pub mod turbo_scale;
+#[cfg(feature = "turbojpeg")]
+mod turbo_strips;
 pub mod yuyv_split;
 
 use std::cell::RefCell;

@@ -10,7 +10,9 @@
 //! turned in a way that keeps rows rows (a half turn, a flip), has a path of its own: its bytes are
 //! only split into planes (its chroma already is at half width), two rows at a time for 4:2:0,
 //! with no full-width chroma row in between ([`super::yuyv_split`], SSE2 on x86-64), the rows taken
-//! bottom-up and reversed as the turn says. Quarter turns read columns through [`Oriented`].
+//! bottom-up and reversed as the turn says (`YuyvSplit`: any run of rows into any rows of planes,
+//! which is how libjpeg-turbo gets a YUYV frame, one iMCU row at a time, `turbo_strips`). Quarter
+//! turns read columns through [`Oriented`].
 //!
 //! 4:2:0 chroma is the rounded mean of each 2x2 block (of a pair of rows for YUYV, whose chroma is
 //! shared by each pixel pair already), the same picture as the default encoder's downsampling.
@@ -171,10 +173,7 @@ impl Planes {
         self.pad_luma();
     }
 
-    /// A YUYV frame split into planes ([`yuyv_split`]): luma as it is (or expanded), chroma taken
-    /// from each pixel pair and, for 4:2:0, averaged over two rows. Turns that keep rows rows (a
-    /// half turn, a flip) cost next to nothing here: `mirror_y` takes the source rows bottom-up,
-    /// `mirror_x` reverses each finished plane row (a pixel pair's chroma stays that pair's).
+    /// A YUYV frame split into planes ([`split_yuyv_rows`], the whole picture at once).
     fn fill_yuyv(
         &mut self,
         raw: &Raw,
@@ -185,24 +184,85 @@ impl Planes {
     ) {
         let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         self.reshape(w, h, sampling);
+        let rows = PlaneRows {
+            y: &mut self.y,
+            y_stride: self.y_stride,
+            cb: &mut self.cb,
+            cr: &mut self.cr,
+            c_stride: w / 2,
+        };
+        let split = YuyvSplit {
+            raw,
+            range,
+            sampling,
+            mirror_x,
+            mirror_y,
+        };
+        split.rows(0..h, rows);
+        self.pad_luma();
+    }
+}
+
+/// Rows of the three planes, from some picture row on: where [`YuyvSplit::rows`] writes.
+pub(crate) struct PlaneRows<'a> {
+    pub y: &'a mut [u8],
+    pub y_stride: usize,
+    pub cb: &'a mut [u8],
+    pub cr: &'a mut [u8],
+    pub c_stride: usize,
+}
+
+/// How a YUYV frame is split into planes ([`yuyv_split`]): luma as it is (or expanded), chroma
+/// taken from each pixel pair and, for 4:2:0, averaged over two rows. Turns that keep rows rows (a
+/// half turn, a flip) cost next to nothing here: `mirror_y` takes the source rows bottom-up,
+/// `mirror_x` reverses each finished plane row (a pixel pair's chroma stays that pair's).
+pub(crate) struct YuyvSplit<'a> {
+    /// A checked YUYV frame.
+    pub raw: &'a Raw<'a>,
+    pub range: YuvRange,
+    pub sampling: Sampling,
+    pub mirror_x: bool,
+    pub mirror_y: bool,
+}
+
+impl YuyvSplit<'_> {
+    /// Splits the picture rows `rows` (starting on a chroma row: even for 4:2:0) into `out`, whose
+    /// first rows stand for picture row `rows.start`: each luma row `width` samples long, each
+    /// chroma row `width / 2`; what lies past them in `out` is left as it is. A whole frame at
+    /// once ([`Planes`]) or an iMCU row at a time (`TurboEncoder`'s strips).
+    pub fn rows(&self, rows: std::ops::Range<usize>, out: PlaneRows) {
+        let raw = self.raw;
+        let (w, h) = (usize::from(raw.width), usize::from(raw.height));
         let (stride, cw) = (w * 2, w / 2);
+        let per = self.sampling.rows_per_chroma();
+        debug_assert!(rows.start.is_multiple_of(per) && rows.end <= h);
         let src_row = |y: usize| {
-            let sy = if mirror_y { h - 1 - y } else { y };
+            let sy = if self.mirror_y { h - 1 - y } else { y };
             &raw.data[sy * stride..(sy + 1) * stride]
         };
-        for (top, pair, cb, cr) in chroma_rows(&mut self.cb, &mut self.cr, cw, h, sampling) {
+        let PlaneRows {
+            y: luma,
+            y_stride,
+            cb: cb_plane,
+            cr: cr_plane,
+            c_stride,
+        } = out;
+        for (k, top) in rows.clone().step_by(per).enumerate() {
+            // A 4:2:0 picture's odd last row stands for both rows of its pair.
+            let pair = per == 2 && top + 1 < h;
             let r0 = src_row(top);
             let r1 = if pair { src_row(top + 1) } else { r0 };
-            let (y0, rest) = self.y[top * w..].split_at_mut(w);
-            let mut y1 = pair.then(|| &mut rest[..w]);
-            yuyv_split::split_rows(range, r0, r1, y0, y1.as_deref_mut(), cb, cr);
-            if mirror_x {
+            let (y0, rest) = luma[(top - rows.start) * y_stride..].split_at_mut(w);
+            let mut y1 = pair.then(|| &mut rest[y_stride - w..][..w]);
+            let cb = &mut cb_plane[k * c_stride..][..cw];
+            let cr = &mut cr_plane[k * c_stride..][..cw];
+            yuyv_split::split_rows(self.range, r0, r1, y0, y1.as_deref_mut(), cb, cr);
+            if self.mirror_x {
                 for row in [Some(y0), y1, Some(cb), Some(cr)].into_iter().flatten() {
                     row.reverse();
                 }
             }
         }
-        self.pad_luma();
     }
 }
 

@@ -1,13 +1,14 @@
 //! [`TurboEncoder`]: raw frames to baseline JPEG with libjpeg-turbo (feature `turbojpeg`), behind
 //! the same [`Encoder`] interface as [`super::FastEncoder`].
 //!
-//! A YUYV frame (or any turned frame) is split into YCbCr [`Planes`] with the frame's
-//! [`Conversion`] applied on the way (see [`super::planes`]) and compressed from those planes: no
-//! RGB step, since libjpeg-turbo would only convert RGB back to YCbCr (issue 9 measured 1280x720 at
-//! 4.3 ms from RGB, 3.1 ms from YUV planes). Measured (docs/BENCHMARKS.md, "Codecs side by side"):
-//! an upright YUYV frame costs 0.96-1.08x the library's own encode of ready planes at 640x480 and
-//! 1280x720 in either range, 1.12-1.18x at 1920x1080 (the split of a 4 MB frame). An upright RGB24
-//! or BGRA frame goes through the library's own SIMD colour conversion instead.
+//! A YUYV frame, upright or turned in a way that keeps rows rows, is split and compressed one iMCU
+//! row at a time through libjpeg's raw-data API (`turbo_strips.rs`): no RGB step, since
+//! libjpeg-turbo would only convert RGB back to YCbCr (issue 9 measured 1280x720 at 4.3 ms from
+//! RGB, 3.1 ms from YUV planes), and no whole-frame planes, which cost 1.12-1.18x the library's
+//! own time at 1920x1080 (docs/BENCHMARKS.md, "Codecs side by side"). Any other turned frame is
+//! split into whole YCbCr [`Planes`] with the frame's [`Conversion`] applied on the way (see
+//! [`super::planes`]) and compressed from those. An upright RGB24 or BGRA frame goes through the
+//! library's own SIMD colour conversion instead.
 //!
 //! libjpeg-turbo handles are not thread-safe and cost an allocation of their own, so each encoding
 //! thread keeps one compressor and one JPEG buffer for good (and one set of planes,
@@ -23,7 +24,8 @@ use turbojpeg::{Compressor, Image, Subsamp, YuvPlanesImage};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
-use super::planes::{with_planes, Planes};
+use super::planes::{with_planes, Planes, YuyvSplit};
+use super::turbo_strips;
 use super::{check_quality, EncodeError, Encoder, Raw};
 
 /// libjpeg-turbo's encoder.
@@ -123,6 +125,17 @@ impl TurboEncoder {
         out: &mut Vec<u8>,
     ) -> Result<(), EncodeError> {
         let upright = conv.orientation.is_identity();
+        let map = conv.orientation.mapping();
+        if raw.format == PixelFormat::Yuyv && !map.transpose {
+            let split = YuyvSplit {
+                raw,
+                range: conv.range,
+                sampling: self.sampling,
+                mirror_x: map.mirror_x,
+                mirror_y: map.mirror_y,
+            };
+            return turbo_strips::encode_yuyv(&split, quality, out);
+        }
         let format = match raw.format {
             PixelFormat::Rgb24 if upright => turbojpeg::PixelFormat::RGB,
             PixelFormat::Bgra if upright => turbojpeg::PixelFormat::BGRX,
