@@ -23,7 +23,8 @@ use pistream_camera::{PixelFormat, YuvRange};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
-use super::{rgb_split, yuyv_split, Raw};
+use super::yuyv_split::{PlaneRows, YuyvSplit};
+use super::{rgb_split, Raw};
 
 /// Planar YCbCr, full range. The luma plane is padded to whole chroma samples (to an even width,
 /// and an even height for 4:2:0) by repeating the last column and row, as libjpeg-turbo reads it;
@@ -173,7 +174,7 @@ impl Planes {
         self.pad_luma();
     }
 
-    /// A YUYV frame split into planes ([`split_yuyv_rows`], the whole picture at once).
+    /// A YUYV frame split into planes ([`YuyvSplit::rows`], the whole picture at once).
     fn fill_yuyv(
         &mut self,
         raw: &Raw,
@@ -200,69 +201,6 @@ impl Planes {
         };
         split.rows(0..h, rows);
         self.pad_luma();
-    }
-}
-
-/// Rows of the three planes, from some picture row on: where [`YuyvSplit::rows`] writes.
-pub(crate) struct PlaneRows<'a> {
-    pub y: &'a mut [u8],
-    pub y_stride: usize,
-    pub cb: &'a mut [u8],
-    pub cr: &'a mut [u8],
-    pub c_stride: usize,
-}
-
-/// How a YUYV frame is split into planes ([`yuyv_split`]): luma as it is (or expanded), chroma
-/// taken from each pixel pair and, for 4:2:0, averaged over two rows. Turns that keep rows rows (a
-/// half turn, a flip) cost next to nothing here: `mirror_y` takes the source rows bottom-up,
-/// `mirror_x` reverses each finished plane row (a pixel pair's chroma stays that pair's).
-pub(crate) struct YuyvSplit<'a> {
-    /// A checked YUYV frame.
-    pub raw: &'a Raw<'a>,
-    pub range: YuvRange,
-    pub sampling: Sampling,
-    pub mirror_x: bool,
-    pub mirror_y: bool,
-}
-
-impl YuyvSplit<'_> {
-    /// Splits the picture rows `rows` (starting on a chroma row: even for 4:2:0) into `out`, whose
-    /// first rows stand for picture row `rows.start`: each luma row `width` samples long, each
-    /// chroma row `width / 2`; what lies past them in `out` is left as it is. A whole frame at
-    /// once ([`Planes`]) or an iMCU row at a time (`TurboEncoder`'s strips).
-    pub fn rows(&self, rows: std::ops::Range<usize>, out: PlaneRows) {
-        let raw = self.raw;
-        let (w, h) = (usize::from(raw.width), usize::from(raw.height));
-        let (stride, cw) = (w * 2, w / 2);
-        let per = self.sampling.rows_per_chroma();
-        debug_assert!(rows.start.is_multiple_of(per) && rows.end <= h);
-        let src_row = |y: usize| {
-            let sy = if self.mirror_y { h - 1 - y } else { y };
-            &raw.data[sy * stride..(sy + 1) * stride]
-        };
-        let PlaneRows {
-            y: luma,
-            y_stride,
-            cb: cb_plane,
-            cr: cr_plane,
-            c_stride,
-        } = out;
-        for (k, top) in rows.clone().step_by(per).enumerate() {
-            // A 4:2:0 picture's odd last row stands for both rows of its pair.
-            let pair = per == 2 && top + 1 < h;
-            let r0 = src_row(top);
-            let r1 = if pair { src_row(top + 1) } else { r0 };
-            let (y0, rest) = luma[(top - rows.start) * y_stride..].split_at_mut(w);
-            let mut y1 = pair.then(|| &mut rest[y_stride - w..][..w]);
-            let cb = &mut cb_plane[k * c_stride..][..cw];
-            let cr = &mut cr_plane[k * c_stride..][..cw];
-            yuyv_split::split_rows(self.range, r0, r1, y0, y1.as_deref_mut(), cb, cr);
-            if self.mirror_x {
-                for row in [Some(y0), y1, Some(cb), Some(cr)].into_iter().flatten() {
-                    row.reverse();
-                }
-            }
-        }
     }
 }
 

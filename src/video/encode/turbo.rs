@@ -24,8 +24,9 @@ use turbojpeg::{Compressor, Image, Subsamp, YuvPlanesImage};
 
 use super::fast::Sampling;
 use super::orient::{Conversion, Oriented, YcbcrSource};
-use super::planes::{with_planes, Planes, YuyvSplit};
+use super::planes::{with_planes, Planes};
 use super::turbo_strips;
+use super::yuyv_split::YuyvSplit;
 use super::{check_quality, EncodeError, Encoder, Raw};
 
 /// libjpeg-turbo's encoder.

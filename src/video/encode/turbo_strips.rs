@@ -18,8 +18,8 @@ use std::ffi::{c_char, c_int, c_uint, CStr};
 use std::ptr::NonNull;
 
 use super::fast::Sampling;
-use super::planes::{PlaneRows, YuyvSplit};
 use super::turbo::{subsamp, tj_err};
+use super::yuyv_split::{PlaneRows, YuyvSplit};
 use super::EncodeError;
 
 /// `struct pistream_strips` of `turbo_strips.c`: a libjpeg compressor and its error state.
