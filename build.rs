@@ -14,11 +14,13 @@ fn main() {
 fn compile_turbo_strips() {
     let source = "src/video/encode/turbo_strips.c";
     println!("cargo:rerun-if-changed={source}");
-    let include = std::env::var("DEP_TURBOJPEG_INCLUDE")
-        .expect("turbojpeg-sys passes on the folder of libjpeg-turbo's headers");
     let mut build = cc::Build::new();
-    for dir in include.split(',') {
-        build.include(dir);
+    // Unset when turbojpeg-sys found a system libjpeg-turbo (TURBOJPEG_SOURCE=pkg-config) whose
+    // headers are in the compiler's default path: then the compiler finds them itself.
+    if let Ok(include) = std::env::var("DEP_TURBOJPEG_INCLUDE") {
+        for dir in include.split(',').filter(|d| !d.is_empty()) {
+            build.include(dir);
+        }
     }
     build
         .file(source)
