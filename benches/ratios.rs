@@ -16,6 +16,9 @@
 //! (`PISTREAM_BENCH_ROUNDS`, default 200). Unix only (the thread CPU-time clock).
 
 #[cfg(unix)]
+#[path = "common/cpu.rs"]
+mod cpu;
+#[cfg(unix)]
 #[path = "codec/libturbo.rs"]
 mod libturbo;
 #[cfg(unix)]
@@ -25,7 +28,7 @@ mod photos;
 #[cfg(unix)]
 fn main() {
     use pistream::video::encode::{Conversion, Encoder, FastEncoder, Orientation, TurboEncoder};
-    use pistream_camera::{Frame, PixelFormat, YuvRange};
+    use pistream_camera::PixelFormat;
 
     const QUALITY: u8 = 80;
     let rounds: usize = std::env::var("PISTREAM_BENCH_ROUNDS")
@@ -44,19 +47,8 @@ fn main() {
     );
     for (w, h) in [(640, 480), (1280, 720), (1920, 1080)] {
         let rgb: Vec<_> = jpegs.iter().map(|j| photos::photo_rgb(j, w, h)).collect();
-        let sources = [
-            ("yuyv", PixelFormat::Yuyv, YuvRange::Full),
-            ("yuyv_limited", PixelFormat::Yuyv, YuvRange::Limited),
-            ("rgb", PixelFormat::Rgb24, YuvRange::Full),
-        ];
-        for (name, format, range) in sources {
-            let frames: Vec<Frame> = rgb
-                .iter()
-                .map(|img| match format {
-                    PixelFormat::Yuyv => photos::yuyv_frame(img),
-                    _ => photos::rgb_frame(img),
-                })
-                .collect();
+        for (name, format, range) in photos::SOURCES {
+            let frames = photos::frames(&rgb, format);
             let planes: Vec<libturbo::Planes> = match format {
                 PixelFormat::Yuyv => frames
                     .iter()
@@ -80,7 +72,7 @@ fn main() {
                 if e < 2 {
                     out.clear();
                 }
-                let t = thread_cpu_ns();
+                let t = cpu::thread_cpu_ns();
                 match e {
                     0 => fast.encode(&frames[i], &conv, QUALITY, out).unwrap(),
                     1 => turbo.encode(&frames[i], &conv, QUALITY, out).unwrap(),
@@ -91,7 +83,7 @@ fn main() {
                         std::hint::black_box(lib.encode_planes(&planes[i], QUALITY, out));
                     }
                 }
-                thread_cpu_ns() - t
+                cpu::thread_cpu_ns() - t
             };
             // Warm-up: every frame through every encoder, buffers grown.
             for i in 0..frames.len() {
@@ -139,19 +131,6 @@ fn quartiles(v: &mut [f64]) -> (f64, f64, f64) {
     v.sort_by(f64::total_cmp);
     let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
     (at(0.25), at(0.5), at(0.75))
-}
-
-/// CPU time of the calling thread, in nanoseconds: every encoder here runs on it.
-#[cfg(unix)]
-fn thread_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_THREAD_CPUTIME_ID");
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 #[cfg(not(unix))]

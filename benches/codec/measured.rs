@@ -160,21 +160,8 @@ fn codecs(c: &mut Criterion<ProcessCpu>) {
         .measurement_time(Duration::from_secs(3));
     for (w, h) in SIZES {
         let rgb: Vec<image::RgbImage> = jpegs.iter().map(|j| photos::photo_rgb(j, w, h)).collect();
-        // `yuyv_limited`: the same YUYV samples taken as limited range (what most webcams send),
-        // expanded to full range by the encoder.
-        let sources = [
-            ("yuyv", PixelFormat::Yuyv, YuvRange::Full),
-            ("yuyv_limited", PixelFormat::Yuyv, YuvRange::Limited),
-            ("rgb", PixelFormat::Rgb24, YuvRange::Full),
-        ];
-        for (source, format, range) in sources {
-            let frames: Vec<Frame> = rgb
-                .iter()
-                .map(|img| match format {
-                    PixelFormat::Yuyv => photos::yuyv_frame(img),
-                    _ => photos::rgb_frame(img),
-                })
-                .collect();
+        for (source, format, range) in photos::SOURCES {
+            let frames = photos::frames(&rgb, format);
             let case = format!("{source}_{w}x{h}");
             let mut all = encoders(format, range);
             for (name, encode) in all.iter_mut() {

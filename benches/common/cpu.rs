@@ -1,7 +1,9 @@
 //! A criterion measurement of **CPU time of the whole process** (every thread), for benches whose
 //! figure is what the work costs a server in CPU rather than latency: on a shared machine the CPU
-//! time of a piece of work moves far less than its wall time. Unix only
-//! (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`).
+//! time of a piece of work moves far less than its wall time; and the calling thread's clock, for
+//! work timed call by call. Unix only (`clock_gettime`).
+
+#![allow(dead_code)] // each bench uses a part
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::Throughput;
@@ -10,13 +12,24 @@ use criterion::Throughput;
 pub struct ProcessCpu;
 
 pub fn process_cpu_ns() -> u64 {
+    clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// CPU time consumed by the calling thread, in nanoseconds (for work timed call by call on one
+/// thread: `benches/ratios.rs`).
+pub fn thread_cpu_ns() -> u64 {
+    clock_ns(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_PROCESS_CPUTIME_ID");
+    // SAFETY: `ts` is a valid, writable timespec; the clock ids passed are constants the kernel
+    // knows.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime({clock})");
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use pistream::video::encode::pixels;
-use pistream_camera::{Frame, PixelFormat};
+use pistream_camera::{Frame, PixelFormat, YuvRange};
 
 /// Where the photographs are: `$PISTREAM_BENCH_FRAMES`, else the repository's two fixtures.
 pub fn photo_dir() -> PathBuf {
@@ -51,6 +51,25 @@ pub fn photo_rgb(jpeg: &[u8], w: u32, h: u32) -> image::RgbImage {
     image::DynamicImage::from(img)
         .resize_exact(w, h, image::imageops::FilterType::Lanczos3)
         .to_rgb8()
+}
+
+/// The sources the codec benches encode from, by name: YUYV in full range, the same YUYV samples
+/// taken as limited range (what most webcams send: the encoders expand them), and RGB24.
+pub const SOURCES: [(&str, PixelFormat, YuvRange); 3] = [
+    ("yuyv", PixelFormat::Yuyv, YuvRange::Full),
+    ("yuyv_limited", PixelFormat::Yuyv, YuvRange::Limited),
+    ("rgb", PixelFormat::Rgb24, YuvRange::Full),
+];
+
+/// The pictures as frames of `format` (YUYV or RGB24).
+pub fn frames(pictures: &[image::RgbImage], format: PixelFormat) -> Vec<Frame> {
+    pictures
+        .iter()
+        .map(|img| match format {
+            PixelFormat::Yuyv => yuyv_frame(img),
+            _ => rgb_frame(img),
+        })
+        .collect()
 }
 
 /// An RGB picture as a raw RGB24 frame.
