@@ -11,7 +11,7 @@
 //! instructions (2 SSE2 or 1 AVX instruction per row), no `unsafe` and no intrinsics. Where the CPU
 //! has AVX2 (checked at run time), [`avx`] does the same arithmetic eight lanes wide, a whole block
 //! row per register, with intrinsics: the same coefficients to the bit, and issue 9 measured the
-//! default encoder at 1.26-1.65x libjpeg-turbo's time with it, 2.03-2.58x without
+//! default encoder at 1.26-1.68x libjpeg-turbo's time with it, 2.03-2.58x without
 //! (docs/BENCHMARKS.md, "Codecs in turns").
 //!
 //! Quantising rounds with the "magic number" trick (add 1.5 * 2^23, read the low bits back): one add
